@@ -1,0 +1,155 @@
+//! The command spec: data files under `spec/`, embedded at build time.
+//!
+//! Everything about a command line (names, positionals, flags, help text,
+//! exit codes) lives in the spec; the parser, `--help`, completions and man
+//! pages are generated from it.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// How a program family renders parse errors and help.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Style {
+    /// AIME MLC (Python argparse with an overridden `error()`).
+    Aime,
+}
+
+/// argparse help formatters: `raw` keeps line breaks, `wrap` refills text.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Formatter {
+    Raw,
+    #[default]
+    Wrap,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A boolean switch (`store_true`), or an option taking one value when
+    /// `value` is set.
+    #[default]
+    Store,
+    Help,
+    Version,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OptionSpec {
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub dest: String,
+    #[serde(default)]
+    pub action: Action,
+    /// Kind of value the option takes (for completions); absent for flags.
+    #[serde(default)]
+    pub value: Option<String>,
+    /// argparse metavar shown in help; AIME uses an empty one.
+    #[serde(default)]
+    pub metavar: Option<String>,
+    pub help: String,
+}
+
+impl OptionSpec {
+    pub fn takes_value(&self) -> bool {
+        self.value.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PositionalSpec {
+    pub name: String,
+    pub help: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandSpec {
+    pub name: String,
+    pub summary: String,
+    pub usage: String,
+    #[serde(default)]
+    pub formatter: Formatter,
+    pub description: String,
+    #[serde(default)]
+    pub positionals: Vec<PositionalSpec>,
+    #[serde(default)]
+    pub options: Vec<OptionSpec>,
+}
+
+/// A program with subcommands (`mlc create ...`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramSpec {
+    pub name: String,
+    pub style: Style,
+    pub version_line: String,
+    pub usage: String,
+    #[serde(default)]
+    pub formatter: Formatter,
+    pub description: String,
+    pub commands_help: String,
+    pub options: Vec<OptionSpec>,
+    #[serde(default)]
+    pub exit_codes: BTreeMap<i32, String>,
+    pub commands: Vec<CommandSpec>,
+    /// Link name (`mlc-list`) to the subcommand word it stands for.
+    #[serde(default)]
+    pub links: BTreeMap<String, String>,
+}
+
+impl ProgramSpec {
+    pub fn command(&self, name: &str) -> Option<&CommandSpec> {
+        self.commands.iter().find(|c| c.name == name)
+    }
+
+    /// Every option of every command plus the top level: each one is
+    /// checked by tests for a non-empty help text and valid names.
+    pub fn all_options(&self) -> impl Iterator<Item = &OptionSpec> {
+        self.options
+            .iter()
+            .chain(self.commands.iter().flat_map(|c| c.options.iter()))
+    }
+}
+
+const MLC_SPEC: &str = include_str!("../../spec/mlc.yaml");
+
+/// The `mlc` spec. It is embedded and checked by the test suite, so a
+/// failure here is a build defect, reported rather than panicking.
+pub fn mlc() -> Result<ProgramSpec, String> {
+    serde_yaml::from_str(MLC_SPEC).map_err(|e| format!("spec/mlc.yaml: {e}"))
+}
+
+/// Every program spec, for generators and `ds01 --list`.
+pub fn programs() -> Result<Vec<ProgramSpec>, String> {
+    Ok(vec![mlc()?])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mlc_spec_loads_and_is_consistent() {
+        let spec = mlc().expect("spec parses");
+        assert_eq!(spec.commands.len(), 8);
+        for opt in spec.all_options() {
+            assert!(!opt.help.trim().is_empty(), "{:?} has no help", opt.names);
+            for n in &opt.names {
+                assert!(n.starts_with('-') && n.len() >= 2, "bad option name {n}");
+            }
+            if opt.action == Action::Store {
+                assert!(!opt.dest.is_empty(), "{:?} has no dest", opt.names);
+            }
+        }
+        for (link, target) in &spec.links {
+            assert!(link.starts_with("mlc-"));
+            if target != "export" && target != "import" {
+                assert!(spec.command(target).is_some(), "{link} -> {target}");
+            }
+        }
+    }
+}

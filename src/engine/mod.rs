@@ -1,0 +1,229 @@
+//! Docker Engine access through its HTTP API (bollard); ds01 never runs the
+//! docker CLI.
+//!
+//! Requests are made at API 1.41 (Docker 20.10), the oldest engine we
+//! support, so a current engine answers them too; an engine too new to
+//! accept 1.41 makes us negotiate once and retry.
+
+mod units;
+pub use units::{binary_size, decimal_size};
+
+use bollard::query_parameters::{ListContainersOptions, StatsOptions};
+use bollard::{ClientVersion, Docker};
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::future::Future;
+
+pub use bollard::models::{ContainerStatsResponse, ContainerSummary};
+
+const API_1_41: ClientVersion = ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
+const TIMEOUT_S: u64 = 120;
+const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
+
+/// What went wrong talking to the engine, worded as the docker CLI words it
+/// (the originals passed the CLI's message through).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EngineError {
+    /// No daemon answers at this address.
+    Unreachable {
+        host: String,
+    },
+    /// The daemon answered with an error.
+    Daemon {
+        status: u16,
+        message: String,
+    },
+    Other(String),
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::Unreachable { host } => write!(
+                f,
+                "Cannot connect to the Docker daemon at {host}. Is the docker daemon running?"
+            ),
+            EngineError::Daemon { message, .. } => {
+                write!(f, "Error response from daemon: {message}")
+            }
+            EngineError::Other(m) => write!(f, "{m}"),
+        }
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// With `DS01_ENGINE_TRACE` set, every API request is logged on stderr
+/// (benchmarks count them; handy when debugging too).
+fn trace(what: &str) {
+    if std::env::var_os("DS01_ENGINE_TRACE").is_some() {
+        crate::ui::err(&format!("ds01: engine: {what}\n"));
+    }
+}
+
+/// A connection to the engine plus the single-threaded runtime that drives
+/// it; commands stay synchronous code.
+pub struct Engine {
+    docker: Docker,
+    host: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+fn docker_host() -> String {
+    std::env::var("DOCKER_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| DEFAULT_HOST.to_string())
+}
+
+fn connect_at(host: &str, version: &ClientVersion) -> Result<Docker, EngineError> {
+    let unreachable = || EngineError::Unreachable {
+        host: host.to_string(),
+    };
+    if host.starts_with("unix://") {
+        Docker::connect_with_unix(host, TIMEOUT_S, version).map_err(|_| unreachable())
+    } else if host.starts_with("tcp://") || host.starts_with("http://") {
+        Docker::connect_with_http(host, TIMEOUT_S, version).map_err(|_| unreachable())
+    } else {
+        Err(EngineError::Other(format!(
+            "unable to parse docker host `{host}`"
+        )))
+    }
+}
+
+impl Engine {
+    /// Connect lazily: no request is made until the first call.
+    pub fn connect() -> Result<Engine, EngineError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| EngineError::Other(format!("cannot start the I/O runtime: {e}")))?;
+        let host = docker_host();
+        let docker = connect_at(&host, &API_1_41)?;
+        Ok(Engine {
+            docker,
+            host,
+            runtime,
+        })
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    fn classify(&self, e: bollard::errors::Error) -> EngineError {
+        use bollard::errors::Error as B;
+        match e {
+            B::DockerResponseServerError {
+                status_code,
+                message,
+            } => EngineError::Daemon {
+                status: status_code,
+                message,
+            },
+            B::JsonDataError { .. } | B::JsonSerdeError { .. } => {
+                EngineError::Other(format!("unexpected answer from the Docker daemon: {e}"))
+            }
+            _ => EngineError::Unreachable {
+                host: self.host.clone(),
+            },
+        }
+    }
+
+    /// Run one API call; if the engine is too new for API 1.41, negotiate
+    /// the version once and repeat the call.
+    fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, EngineError>
+    where
+        F: Fn(Docker) -> Fut,
+        Fut: Future<Output = Result<T, bollard::errors::Error>>,
+    {
+        trace(what);
+        let first = self.runtime.block_on(f(self.docker.clone()));
+        match first {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let err = self.classify(e);
+                let too_old = matches!(&err, EngineError::Daemon { message, .. }
+                    if message.contains("too old"));
+                if !too_old {
+                    return Err(err);
+                }
+                let fresh = connect_at(&self.host, bollard::API_DEFAULT_VERSION)?;
+                let negotiated = self
+                    .runtime
+                    .block_on(fresh.negotiate_version())
+                    .map_err(|e| self.classify(e))?;
+                self.docker = negotiated;
+                self.runtime
+                    .block_on(f(self.docker.clone()))
+                    .map_err(|e| self.classify(e))
+            }
+        }
+    }
+
+    /// Containers (all states), newest first, selected by label filters
+    /// (`key` or `key=value`).  `size` asks the engine for disk sizes, which
+    /// costs it real work: only when a SIZE column is shown.
+    pub fn list_containers(
+        &mut self,
+        all: bool,
+        labels: &[String],
+        size: bool,
+    ) -> Result<Vec<ContainerSummary>, EngineError> {
+        let mut filters = HashMap::new();
+        if !labels.is_empty() {
+            filters.insert("label".to_string(), labels.to_vec());
+        }
+        self.call("GET /containers/json", |d| {
+            let options = ListContainersOptions {
+                all,
+                size,
+                filters: (!filters.is_empty()).then(|| filters.clone()),
+                ..Default::default()
+            };
+            async move { d.list_containers(Some(options)).await }
+        })
+    }
+
+    /// One stats sample per container (with the previous CPU sample filled
+    /// in, as `docker stats --no-stream` shows), fetched concurrently.
+    pub fn stats(
+        &mut self,
+        ids: &[String],
+    ) -> Vec<(String, Result<ContainerStatsResponse, EngineError>)> {
+        let docker = self.docker.clone();
+        for _ in ids {
+            trace("GET /containers/{id}/stats");
+        }
+        let results = self.runtime.block_on(async {
+            let futures = ids.iter().map(|id| {
+                let d = docker.clone();
+                let id = id.clone();
+                async move {
+                    let options = StatsOptions {
+                        stream: false,
+                        one_shot: false,
+                    };
+                    let mut stream = d.stats(&id, Some(options));
+                    let first = stream.next().await;
+                    (id, first)
+                }
+            });
+            futures_util::future::join_all(futures).await
+        });
+        results
+            .into_iter()
+            .map(|(id, r)| {
+                let r = match r {
+                    Some(Ok(s)) => Ok(s),
+                    Some(Err(e)) => Err(self.classify(e)),
+                    None => Err(EngineError::Other("no stats returned".into())),
+                };
+                (id, r)
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,86 @@
+//! Who is calling: uid, gid, login name and home directory.
+//!
+//! AIME labels containers with the *login* name (glibc `getlogin()`, which
+//! reads `/proc/self/loginuid`), so after `su` the label still names the
+//! person who logged in.  Where there is no login session (cron, CI) the
+//! original crashed; we fall back to the name of the uid.  The user database
+//! is read from /etc/passwd directly, which a static binary can always do.
+
+use std::fs;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub uid: u32,
+    pub gid: u32,
+    /// Name used in `aime.mlc` labels and for "my containers".
+    pub login: String,
+    /// `$HOME`, as Python's `expanduser('~')` takes it.
+    pub home: String,
+}
+
+/// One /etc/passwd entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasswdEntry {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    pub home: String,
+}
+
+fn passwd_entries() -> Vec<PasswdEntry> {
+    let text = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split(':').collect();
+            if f.len() < 7 {
+                return None;
+            }
+            Some(PasswdEntry {
+                name: f[0].to_string(),
+                uid: f[2].parse().ok()?,
+                gid: f[3].parse().ok()?,
+                home: f[5].to_string(),
+            })
+        })
+        .collect()
+}
+
+pub fn user_by_uid(uid: u32) -> Option<PasswdEntry> {
+    passwd_entries().into_iter().find(|e| e.uid == uid)
+}
+
+pub fn user_by_name(name: &str) -> Option<PasswdEntry> {
+    passwd_entries().into_iter().find(|e| e.name == name)
+}
+
+/// The audit login uid of this process, if a login session set one.
+fn login_uid() -> Option<u32> {
+    let text = fs::read_to_string("/proc/self/loginuid").ok()?;
+    let uid: u32 = text.trim().parse().ok()?;
+    (uid != u32::MAX).then_some(uid)
+}
+
+impl Identity {
+    pub fn current() -> Identity {
+        // SAFETY: getuid/getgid cannot fail.
+        let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
+        let env_user = std::env::var("USER").ok().filter(|u| !u.is_empty());
+        let login = login_uid()
+            .and_then(user_by_uid)
+            .map(|e| e.name)
+            .or_else(|| user_by_uid(uid).map(|e| e.name))
+            .or(env_user)
+            .unwrap_or_else(|| uid.to_string());
+        let home = std::env::var("HOME")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .or_else(|| user_by_uid(uid).map(|e| e.home))
+            .unwrap_or_else(|| "/".to_string());
+        Identity {
+            uid,
+            gid,
+            login,
+            home,
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! ds01: the AIME MLC and DS01 command-line tools of a shared GPU server,
+//! rewritten as one multi-call binary.
+//!
+//! Layout follows the system's tiers: `engine` (Docker access), `aime`
+//! (Tier 1, `mlc`), `ds01` (Tier 2: limits, GPUs, images, containers),
+//! `wizards` (Tier 3), `ui` (colours, prompts, tables) and `cli` (the spec
+//! and everything generated from it).
+
+pub mod aime;
+pub mod cli;
+pub mod commands;
+pub mod engine;
+pub mod error;
+pub mod identity;
+pub mod ui;
+
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Run the command named by `argv[0]` (or `ds01 <command> ...`) and return
+/// its exit code.  Nothing below this calls `process::exit`.
+pub fn run(argv: Vec<OsString>) -> i32 {
+    let mut args: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    if args.is_empty() {
+        args.push("ds01".into());
+    }
+    let invoked = Path::new(&args[0])
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let rest = args.split_off(1);
+    match commands::find(&invoked) {
+        Some(command) => command.run(&rest),
+        None => commands::ds01_main(&invoked, &rest),
+    }
+}
