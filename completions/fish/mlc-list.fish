@@ -1,0 +1,8 @@
+complete -c mlc-list -s h -l help -d 'Print this help and exit.'
+complete -c mlc-list -s a -l all -d 'Show every column.'
+complete -c mlc-list -l all_users -d 'Show the containers of every user, with a USER column. (also: -au)'
+complete -c mlc-list -l architecture -d 'Add the GPU architecture column. (also: -arch)'
+complete -c mlc-list -s d -l data -d 'Add the data directory column.'
+complete -c mlc-list -s m -l models -d 'Add the models directory column.'
+complete -c mlc-list -s s -l size -d 'Add the disk size column.'
+complete -c mlc-list -s w -l workspace -d 'Add the workspace directory column.'
