@@ -1,0 +1,398 @@
+//! `aime-v2/*.txt`: transcripts of mlc 2.2.0 against a fixture-driven stand-in docker/apt.
+//!
+//! ```text
+//! # argv: mlc list
+//! # fixture: state_two.json  apt: apt_none.txt  env-extra: none
+//! # stdin: ''
+//! # exit code: 0
+//! === stdout (color codes shown as {NAME}; prompts appear without the typed answer) ===
+//! ...verbatim, colour tokens...=== stderr ===
+//! ...last 3 lines...
+//! === external commands (argv as JSON) ===
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::quote::bash_words;
+use super::{is_help_argv, SetInfo};
+use crate::error::{Context, Error, Result};
+use crate::session::{
+    ContainerSpec, Expected, ExpectedExit, FakeApt, Format, Invocation, Mode, Session, State,
+    StreamRule, User, WantStatus,
+};
+
+pub const USER: &str = "alice";
+pub const UID: u32 = 1000;
+/// The docker group on the recording machines (and of the test engine's socket).
+pub const DOCKER_GID: u32 = 105;
+
+/// The colour tokens of the transcripts and the escape sequences they stand for.
+pub const COLOUR_TOKENS: [(&str, &str); 9] = [
+    ("{ERROR}", "\x1b[91m"),
+    ("{NEUTRAL}", "\x1b[37m"),
+    ("{INFO}", "\x1b[32m"),
+    ("{INFO_HEADER}", "\x1b[92m"),
+    ("{REQUEST}", "\x1b[96m"),
+    ("{WARNING}", "\x1b[38;5;208m"),
+    ("{INPUT}", "\x1b[38;5;214m"),
+    ("{HINT}", "\x1b[93m"),
+    ("{RESET}", "\x1b[0m"),
+];
+
+/// Replace `{NAME}` colour tokens by their escape sequences.
+pub fn detokenize(s: &str) -> String {
+    let mut out = s.to_owned();
+    for (token, esc) in COLOUR_TOKENS {
+        out = out.replace(token, esc);
+    }
+    out
+}
+
+pub fn set_info() -> SetInfo {
+    SetInfo {
+        users: vec![(USER.into(), UID)],
+        dirs: ["", "/workspace", "/data", "/models"]
+            .iter()
+            .map(|d| (format!("/home/{USER}{d}"), UID))
+            .collect(),
+    }
+}
+
+#[derive(Deserialize)]
+struct Fixture {
+    #[serde(default)]
+    containers: Vec<FixtureContainer>,
+    #[serde(default)]
+    ps_rc: Option<i32>,
+    #[serde(default)]
+    exec_rc: Option<i32>,
+    #[serde(default)]
+    pull_rc: Option<i32>,
+}
+
+#[derive(Deserialize)]
+struct FixtureContainer {
+    name: String,
+    image: String,
+    #[serde(default)]
+    running: bool,
+    #[serde(default)]
+    procs: Option<u32>,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+}
+
+/// Split a transcript into its header lines and sections. Section markers may follow a
+/// body that does not end in a newline (a prompt), so they are searched, not matched by line.
+struct Parts<'a> {
+    header: Vec<&'a str>,
+    stdout: &'a str,
+    stderr: &'a str,
+}
+
+const STDOUT_MARK: &str =
+    "=== stdout (color codes shown as {NAME}; prompts appear without the typed answer) ===\n";
+const STDERR_MARK: &str = "=== stderr ===\n";
+const EXTERNAL_MARK: &str = "=== external commands (argv as JSON) ===";
+
+fn split_parts(text: &str) -> Result<Parts<'_>> {
+    let out_at = text
+        .find(STDOUT_MARK)
+        .ok_or_else(|| Error::msg("no '=== stdout (color codes …) ===' section"))?;
+    let header = text[..out_at].lines().collect();
+    let body = &text[out_at + STDOUT_MARK.len()..];
+    let err_at = body
+        .find(STDERR_MARK)
+        .ok_or_else(|| Error::msg("no '=== stderr ===' section"))?;
+    let stdout = &body[..err_at];
+    let rest = &body[err_at + STDERR_MARK.len()..];
+    let stderr = match rest.find(EXTERNAL_MARK) {
+        Some(i) => &rest[..i],
+        None => rest,
+    };
+    Ok(Parts {
+        header,
+        stdout,
+        stderr,
+    })
+}
+
+fn header_value<'a>(header: &[&'a str], key: &str) -> Option<&'a str> {
+    header.iter().find_map(|l| l.strip_prefix(key))
+}
+
+/// Parse one transcript. `fixtures` is `../fixtures-aime` of the set.
+pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Session> {
+    let name = super::session_name(path)?;
+    let argv_line = text
+        .lines()
+        .next()
+        .and_then(|l| l.strip_prefix("# argv: "))
+        .ok_or_else(|| Error::msg("first line is not '# argv: …'"))?;
+    let mut session = base_session(path, set, &name, argv_line)?;
+    if !text.lines().any(|l| l.starts_with("# fixture: ")) {
+        // update_sys_* transcripts: mlc.py in a writable git clone with a remote.
+        session.unsupported = Some(
+            "recorded inside a writable git clone of the installation with a remote \
+             (update-sys); that environment is not reproduced"
+                .into(),
+        );
+        return Ok(session);
+    }
+    let parts = split_parts(text)?;
+    let fixture_line = header_value(&parts.header, "# fixture: ")
+        .ok_or_else(|| Error::msg("no '# fixture:' line"))?;
+    let (state_file, apt_file, env_extra) = parse_fixture_line(fixture_line)?;
+    for (k, v) in &env_extra {
+        session.env.push((k.clone(), v.clone()));
+    }
+    let stdin = header_value(&parts.header, "# stdin: ").unwrap_or("''");
+    let stdin_words = bash_words(stdin).ctx("# stdin:")?;
+    session.stdin = Some(stdin_words.concat().into_bytes());
+    let exit = header_value(&parts.header, "# exit code: ")
+        .ok_or_else(|| Error::msg("no '# exit code:' line"))?;
+    let exit: i32 = exit
+        .trim()
+        .parse()
+        .map_err(|_| Error::msg(format!("bad exit code {exit:?}")))?;
+
+    let fixture_path = fixtures.join(&state_file);
+    let fixture_text = std::fs::read_to_string(&fixture_path).ctx(fixture_path.display())?;
+    let fixture: Fixture =
+        serde_json::from_str(&fixture_text).ctx(format!("parsing {}", fixture_path.display()))?;
+    session.state = State::Containers(
+        fixture
+            .containers
+            .iter()
+            .map(|c| ContainerSpec {
+                name: c.name.clone(),
+                image: c.image.clone(),
+                labels: c.labels.clone(),
+                // The fixture does not say how stopped containers ended; the transcripts show
+                // `Exited (0) … ago`.
+                status: if c.running {
+                    WantStatus::Running
+                } else {
+                    WantStatus::Exited(0)
+                },
+                procs: c.procs.unwrap_or(1),
+            })
+            .collect(),
+    );
+    for (what, rc) in [
+        ("docker ps", fixture.ps_rc),
+        ("docker exec", fixture.exec_rc),
+        ("docker pull", fixture.pull_rc),
+    ] {
+        if let Some(rc) = rc {
+            session.notes.push(format!(
+                "the fixture made the stand-in {what} exit {rc}; a real engine does not"
+            ));
+        }
+    }
+    let apt_path = fixtures.join(&apt_file);
+    let apt_stdout = std::fs::read_to_string(&apt_path).ctx(apt_path.display())?;
+    let apt_rc = env_extra
+        .iter()
+        .find(|(k, _)| k == "FAKE_APT_RC")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    session.apt = Some(FakeApt {
+        stdout: apt_stdout,
+        rc: apt_rc,
+    });
+    session.expected = Expected {
+        stdout: Some(detokenize(parts.stdout)),
+        stderr: Some(detokenize(parts.stderr)),
+        pty: None,
+        exit: ExpectedExit::Code(exit),
+        stdout_rule: StreamRule::Exact,
+        stderr_rule: StreamRule::LastLines(3),
+        fake_docker_lines: true,
+    };
+    Ok(session)
+}
+
+fn base_session(path: &Path, set: &str, name: &str, argv_line: &str) -> Result<Session> {
+    let argv_text = argv_line.split("    (").next().unwrap_or(argv_line);
+    let argv = bash_words(argv_text).ctx("# argv:")?;
+    let program = argv
+        .first()
+        .cloned()
+        .ok_or_else(|| Error::msg("empty # argv:"))?;
+    let home = format!("/home/{USER}");
+    let help = is_help_argv(&argv, false);
+    Ok(Session {
+        id: format!("{set}/{name}"),
+        set: set.into(),
+        name: name.into(),
+        source: path.to_path_buf(),
+        format: Format::AimeV2,
+        command_line: argv_text.trim_end().to_owned(),
+        invocation: Invocation::Argv(argv),
+        programs: vec![program],
+        user: User {
+            name: USER.into(),
+            uid: UID,
+            gid: UID,
+            groups: vec![DOCKER_GID, UID],
+            loginuid: Some(UID),
+        },
+        cwd: home.clone(),
+        env: vec![
+            ("HOME".into(), home),
+            ("USER".into(), USER.into()),
+            ("LOGNAME".into(), USER.into()),
+            ("SHELL".into(), "/bin/bash".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("PYTHONUNBUFFERED".into(), "1".into()),
+            (
+                "PATH".into(),
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+            ),
+        ],
+        mode: Mode::Pipe,
+        pty_size: (24, 80),
+        stdin: None,
+        typed: Vec::new(),
+        cursor_replies: Vec::new(),
+        state: State::Containers(Vec::new()),
+        setup: Vec::new(),
+        expected: Expected {
+            stdout: None,
+            stderr: None,
+            pty: None,
+            exit: ExpectedExit::Code(0),
+            stdout_rule: StreamRule::Exact,
+            stderr_rule: StreamRule::Exact,
+            fake_docker_lines: true,
+        },
+        help,
+        notes: Vec::new(),
+        unsupported: None,
+        apt: None,
+        fake_nvidia_smi: false,
+    })
+}
+
+type Env = Vec<(String, String)>;
+
+/// `state_two.json  apt: apt_none.txt  env-extra: DISPLAY=:1 NCCL_P2P_LEVEL=NVL`
+fn parse_fixture_line(line: &str) -> Result<(String, String, Env)> {
+    let (state, rest) = line
+        .split_once("  apt: ")
+        .ok_or_else(|| Error::msg(format!("bad fixture line {line:?}")))?;
+    let (apt, extra) = rest
+        .split_once("  env-extra: ")
+        .ok_or_else(|| Error::msg(format!("bad fixture line {line:?}")))?;
+    let mut env = Vec::new();
+    if extra.trim() != "none" {
+        for word in bash_words(extra)? {
+            let (k, v) = word
+                .split_once('=')
+                .ok_or_else(|| Error::msg(format!("bad env-extra {word:?}")))?;
+            env.push((k.to_owned(), v.to_owned()));
+        }
+    }
+    Ok((state.trim().to_owned(), apt.trim().to_owned(), env))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::test_support::shared_compat;
+
+    fn load(name: &str) -> Option<Session> {
+        let dir = shared_compat()?.join("aime-v2");
+        let path = dir.join(name);
+        let text = std::fs::read_to_string(&path).ok()?;
+        Some(parse(&path, "aime-v2", &text, &dir.join("../fixtures-aime")).unwrap())
+    }
+
+    #[test]
+    fn list_default() {
+        let Some(s) = load("list_default.txt") else {
+            return;
+        };
+        assert_eq!(s.id, "aime-v2/list_default");
+        assert_eq!(
+            s.invocation,
+            Invocation::Argv(vec!["mlc".into(), "list".into()])
+        );
+        assert_eq!(s.programs, ["mlc"]);
+        assert_eq!(s.expected.exit, ExpectedExit::Code(0));
+        let out = s.expected.stdout.as_deref().unwrap();
+        assert!(out.starts_with("\nCONTAINER  FRAMEWORK"));
+        assert!(out.ends_with("2 days ago  \n\n"));
+        assert_eq!(s.expected.stderr.as_deref(), Some(""));
+        let State::Containers(c) = &s.state else {
+            panic!("state")
+        };
+        assert_eq!(c.len(), 3);
+        assert_eq!(c[0].name, "pt231._.1000");
+        assert_eq!(c[0].status, WantStatus::Running);
+        assert_eq!(c[1].status, WantStatus::Exited(0));
+        assert_eq!(c[0].labels["aime.mlc.NAME"], "pt231");
+        assert!(!s.help);
+        assert!(s.apt.is_some());
+    }
+
+    #[test]
+    fn prompt_before_stderr_marker_and_stdin() {
+        let Some(s) = load("create_interactive_eof.txt") else {
+            return;
+        };
+        let out = s.expected.stdout.as_deref().unwrap();
+        assert!(out.ends_with("\x1b[96mEnter the number of the desired framework: \x1b[0m"));
+        let err = s.expected.stderr.as_deref().unwrap();
+        assert!(err.ends_with("EOFError: EOF when reading a line\n"));
+        assert_eq!(s.expected.stderr_rule, StreamRule::LastLines(3));
+        let Some(s) = load("create_interactive_full.txt") else {
+            return;
+        };
+        let stdin = String::from_utf8(s.stdin.unwrap()).unwrap();
+        assert!(stdin.starts_with("3\nx\n1\n99\n"));
+        assert!(stdin.ends_with("what\nn"));
+    }
+
+    #[test]
+    fn env_extra_help_and_empty_arg() {
+        if let Some(s) = load("open_running_env.txt") {
+            assert!(s.env.contains(&("DISPLAY".into(), ":1".into())));
+            assert!(s.env.contains(&("NCCL_P2P_LEVEL".into(), "NVL".into())));
+        }
+        if let Some(s) = load("help_create.txt") {
+            assert!(s.help);
+        }
+        if let Some(s) = load("top_noargs.txt") {
+            assert_eq!(
+                s.invocation,
+                Invocation::Argv(vec!["mlc".into(), String::new()])
+            );
+        }
+        if let Some(s) = load("create_detect_apt_fails.txt") {
+            assert_eq!(s.apt.unwrap().rc, 100);
+        }
+    }
+
+    #[test]
+    fn update_sys_is_unsupported() {
+        if let Some(s) = load("update_sys_force.txt") {
+            assert!(s.unsupported.is_some());
+            assert_eq!(s.programs, ["mlc"]);
+        }
+    }
+
+    #[test]
+    fn every_file_parses() {
+        let Some(dir) = shared_compat() else {
+            return;
+        };
+        let set = crate::formats::load_set(&dir.join("aime-v2")).unwrap();
+        assert_eq!(set.sessions.len(), 98);
+        assert!(set.sessions.iter().all(|s| s.format == Format::AimeV2));
+    }
+}
