@@ -105,7 +105,11 @@ fn size(c: &ContainerSummary) -> String {
 
 fn cell(c: &ContainerSummary, column: &str, home: &str) -> String {
     match column {
-        "CONTAINER" => format!("[{}]", label(c, "aime.mlc.NAME")),
+        // Legacy (v1) containers without a NAME label show an empty cell.
+        "CONTAINER" => match label(c, "aime.mlc.NAME") {
+            "" => String::new(),
+            name => format!("[{name}]"),
+        },
         "FRAMEWORK" => label(c, "aime.mlc.FRAMEWORK").to_string(),
         "STATUS" => c.status.clone().unwrap_or_default(),
         "USER" => label(c, "aime.mlc.USER").to_string(),

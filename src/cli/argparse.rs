@@ -40,6 +40,8 @@ impl std::fmt::Display for ParseError {
 pub struct Matches {
     /// Option values by `dest`; flags map to `"true"`.
     values: BTreeMap<String, String>,
+    /// Every value of `append` options, in order.
+    lists: BTreeMap<String, Vec<String>>,
     /// Positional values in spec order (`None` when not given).
     pub positionals: Vec<Option<String>>,
     /// With subcommands: the chosen command and its raw arguments.
@@ -52,6 +54,9 @@ impl Matches {
     }
     pub fn value(&self, dest: &str) -> Option<&str> {
         self.values.get(dest).map(String::as_str)
+    }
+    pub fn values(&self, dest: &str) -> &[String] {
+        self.lists.get(dest).map(Vec::as_slice).unwrap_or(&[])
     }
     pub fn positional(&self, i: usize) -> Option<&str> {
         self.positionals.get(i).and_then(|p| p.as_deref())
@@ -116,7 +121,7 @@ impl<'a> Grammar<'a> {
                 Some((p, e)) => (format!("--{p}"), Some(e.to_string())),
                 None => (arg.to_string(), None),
             };
-            for (i, o) in self.options.iter().enumerate() {
+            for (i, o) in self.options.iter().enumerate().filter(|(_, o)| !o.hidden) {
                 for n in &o.names {
                     if n.starts_with(&prefix) {
                         found.push((i, n.clone(), explicit.clone()));
@@ -126,7 +131,7 @@ impl<'a> Grammar<'a> {
         } else {
             let short_prefix = arg.get(..2).unwrap_or(arg);
             let short_explicit = arg.get(2..).unwrap_or("");
-            for (i, o) in self.options.iter().enumerate() {
+            for (i, o) in self.options.iter().enumerate().filter(|(_, o)| !o.hidden) {
                 for n in &o.names {
                     if n == short_prefix {
                         found.push((i, n.clone(), Some(short_explicit.to_string())));
@@ -385,6 +390,10 @@ impl Run<'_, '_> {
                 Action::Store => {
                     let v = value.unwrap_or_else(|| "true".to_string());
                     self.m.values.insert(opt.dest.clone(), v);
+                }
+                Action::Append => {
+                    let v = value.unwrap_or_else(|| "true".to_string());
+                    self.m.lists.entry(opt.dest.clone()).or_default().push(v);
                 }
             }
         }

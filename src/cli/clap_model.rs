@@ -4,7 +4,7 @@
 //! this model only feeds the generated completions and man pages, so both
 //! stay in step with the parser.
 
-use super::spec::{Action, OptionSpec, ProgramSpec};
+use super::spec::{Action, OptionSpec, ProgramSpec, ToolSpec};
 use crate::ui::colour::strip_tokens;
 use clap::{Arg, ArgAction, Command};
 
@@ -61,6 +61,9 @@ fn option_arg(o: &OptionSpec) -> Arg {
                 .value_hint(hint)
         }
         Action::Store => arg.action(ArgAction::SetTrue),
+        Action::Append => arg
+            .action(ArgAction::Append)
+            .value_name(leak(&o.dest.to_uppercase())),
     }
 }
 
@@ -106,4 +109,22 @@ pub fn links(spec: &ProgramSpec) -> Vec<Command> {
         .iter()
         .filter_map(|(link, target)| spec.command(target).map(|c| subcommand(c, link)))
         .collect()
+}
+
+/// A stand-alone command (`get_resource_limits`): no subcommands, and no
+/// `-h` unless its spec lists one (the original had none).
+pub fn tool(spec: &ToolSpec) -> Command {
+    let mut cmd = Command::new(leak(&spec.name))
+        .about(leak(&spec.summary))
+        .long_about(leak(&spec.description))
+        .override_usage(leak(strip_tokens(&spec.usage).trim()))
+        .disable_help_flag(true)
+        .disable_version_flag(true);
+    for p in &spec.positionals {
+        cmd = cmd.arg(Arg::new(leak(&p.name)).help(leak(&p.help)).required(false));
+    }
+    for o in &spec.options {
+        cmd = cmd.arg(option_arg(o));
+    }
+    cmd
 }

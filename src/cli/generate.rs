@@ -13,25 +13,38 @@ pub fn assets() -> Result<Vec<(String, Vec<u8>)>, String> {
         let mut commands = vec![clap_model::program(&program)];
         commands.extend(clap_model::links(&program));
         for cmd in commands {
-            let name = cmd.get_name().to_string();
-            for (shell, dir, file) in [
-                (Shell::Bash, "bash", name.clone()),
-                (Shell::Zsh, "zsh", format!("_{name}")),
-                (Shell::Fish, "fish", format!("{name}.fish")),
-            ] {
-                let mut buf = Vec::new();
-                clap_complete::generate(shell, &mut cmd.clone(), name.clone(), &mut buf);
-                files.push((format!("completions/{dir}/{file}"), buf));
-            }
-            let mut page = Vec::new();
-            clap_mangen::Man::new(cmd.clone())
-                .render(&mut page)
-                .map_err(|e| format!("man page of {name}: {e}"))?;
-            page.extend_from_slice(exit_status_section(&program.exit_codes).as_bytes());
-            files.push((format!("man/man1/{name}.1"), page));
+            command_assets(&cmd, &program.exit_codes, &mut files)?;
         }
     }
+    for tool in super::spec::tools()? {
+        command_assets(&clap_model::tool(&tool), &tool.exit_codes, &mut files)?;
+    }
     Ok(files)
+}
+
+/// Completions for three shells and the man page of one command.
+fn command_assets(
+    cmd: &clap::Command,
+    exit_codes: &std::collections::BTreeMap<i32, String>,
+    files: &mut Vec<(String, Vec<u8>)>,
+) -> Result<(), String> {
+    let name = cmd.get_name().to_string();
+    for (shell, dir, file) in [
+        (Shell::Bash, "bash", name.clone()),
+        (Shell::Zsh, "zsh", format!("_{name}")),
+        (Shell::Fish, "fish", format!("{name}.fish")),
+    ] {
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut cmd.clone(), name.clone(), &mut buf);
+        files.push((format!("completions/{dir}/{file}"), buf));
+    }
+    let mut page = Vec::new();
+    clap_mangen::Man::new(cmd.clone())
+        .render(&mut page)
+        .map_err(|e| format!("man page of {name}: {e}"))?;
+    page.extend_from_slice(exit_status_section(exit_codes).as_bytes());
+    files.push((format!("man/man1/{name}.1"), page));
+    Ok(())
 }
 
 pub fn write_all(root: &Path) -> Result<(), String> {

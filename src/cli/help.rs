@@ -134,6 +134,7 @@ fn positional_entries(ps: &[PositionalSpec]) -> Vec<Entry> {
 
 fn option_entries(os: &[OptionSpec]) -> Vec<Entry> {
     os.iter()
+        .filter(|o| !o.hidden)
         .map(|o| Entry {
             invocation: option_invocation(o),
             help: o.help.clone(),

@@ -19,6 +19,7 @@ pub fn with_help(options: &[OptionSpec]) -> Vec<OptionSpec> {
         value: None,
         metavar: None,
         help: "Print this help and exit.".into(),
+        hidden: false,
     }];
     all.extend(options.iter().cloned());
     all

@@ -31,6 +31,8 @@ pub enum Action {
     /// `value` is set.
     #[default]
     Store,
+    /// An option that may be given several times; every value is kept.
+    Append,
     Help,
     Version,
 }
@@ -50,6 +52,12 @@ pub struct OptionSpec {
     #[serde(default)]
     pub metavar: Option<String>,
     pub help: String,
+    /// Extensions beyond the original's interface (DS01's create flags):
+    /// accepted, but left out of `--help` so the original's page stays as
+    /// it was, and matched exactly (never as an abbreviation) so they
+    /// cannot make the original's abbreviations ambiguous.
+    #[serde(default)]
+    pub hidden: bool,
 }
 
 impl OptionSpec {
@@ -128,9 +136,64 @@ pub fn programs() -> Result<Vec<ProgramSpec>, String> {
     Ok(vec![mlc()?])
 }
 
+/// A stand-alone command without subcommands (DS01's tools, e.g.
+/// `get_resource_limits`).  Its parsing may follow the original's own rules
+/// rather than argparse's; the spec still gives its usage, options, help,
+/// completions and man page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    pub name: String,
+    pub summary: String,
+    pub usage: String,
+    pub description: String,
+    #[serde(default)]
+    pub positionals: Vec<PositionalSpec>,
+    #[serde(default)]
+    pub options: Vec<OptionSpec>,
+    #[serde(default)]
+    pub exit_codes: BTreeMap<i32, String>,
+}
+
+const TOOL_SPECS: &[(&str, &str)] = &[(
+    "spec/ds01/get_resource_limits.yaml",
+    include_str!("../../spec/ds01/get_resource_limits.yaml"),
+)];
+
+/// Every stand-alone command spec, for generators.
+pub fn tools() -> Result<Vec<ToolSpec>, String> {
+    TOOL_SPECS
+        .iter()
+        .map(|(path, text)| serde_yaml::from_str(text).map_err(|e| format!("{path}: {e}")))
+        .collect()
+}
+
+/// The stand-alone command called `name`.
+pub fn tool(name: &str) -> Result<ToolSpec, String> {
+    tools()?
+        .into_iter()
+        .find(|t| t.name == name)
+        .ok_or_else(|| format!("no spec for the command {name}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tool_specs_load_and_are_consistent() {
+        let tools = tools().expect("tool specs parse");
+        assert!(!tools.is_empty());
+        for tool in &tools {
+            assert!(!tool.summary.trim().is_empty(), "{}", tool.name);
+            for opt in &tool.options {
+                assert!(!opt.help.trim().is_empty(), "{:?} has no help", opt.names);
+                for n in &opt.names {
+                    assert!(n.starts_with('-') && n.len() >= 2, "bad option name {n}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn mlc_spec_loads_and_is_consistent() {

@@ -11,7 +11,7 @@ use std::io::{BufRead, IsTerminal};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Interrupted;
 
-const INTERRUPTED_MESSAGE: &[u8] = b"\n\x1b[91m\nRunning process exited by the user.\x1b[0m\n";
+const INTERRUPTED_MESSAGE: &[u8] = b"\n\x1b[91m\nRunning process exited by the user.\x1b[0m\n\n";
 
 extern "C" fn on_sigint(_: libc::c_int) {
     // SAFETY: write(2) and _exit(2) are async-signal-safe.
@@ -39,7 +39,7 @@ pub fn exit_on_ctrl_c() {
 
 /// What to print when the user left.
 pub fn interrupted_message() -> &'static str {
-    "\n\x1b[91m\nRunning process exited by the user.\x1b[0m\n"
+    "\n\x1b[91m\nRunning process exited by the user.\x1b[0m\n\n"
 }
 
 /// Print `prompt` (no newline) and read one line, without its newline.

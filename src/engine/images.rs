@@ -1,0 +1,138 @@
+//! Image requests: inspect, pull (shown as the docker CLI shows it),
+//! commit and remove.
+
+use super::{Engine, EngineError};
+use bollard::models::{ContainerConfig, ImageDeleteResponseItem, ImageInspect};
+use bollard::query_parameters::{CommitContainerOptions, CreateImageOptions, RemoveImageOptions};
+use futures_util::StreamExt;
+
+/// Split `repo[:tag]` (a registry port is not a tag).
+pub fn split_reference(reference: &str) -> (&str, Option<&str>) {
+    match reference.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo, Some(tag)),
+        _ => (reference, None),
+    }
+}
+
+impl Engine {
+    /// The image, or `None` when the engine has no such image.
+    pub fn inspect_image(&mut self, reference: &str) -> Result<Option<ImageInspect>, EngineError> {
+        let reference = reference.to_string();
+        match self.call("GET /images/{name}/json", |d| {
+            let r = reference.clone();
+            async move { d.inspect_image(&r).await }
+        }) {
+            Ok(i) => Ok(Some(i)),
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Pull an image, printing progress as `docker pull` does on a pipe
+    /// (status lines on stdout, the error on stderr).  Returns whether it
+    /// succeeded.
+    pub fn pull(&mut self, reference: &str) -> bool {
+        let (repo, tag) = split_reference(reference);
+        if tag.is_none() {
+            crate::ui::println("Using default tag: latest");
+        }
+        let tag = tag.unwrap_or("latest").to_string();
+        let repo = repo.to_string();
+        super::trace("POST /images/create");
+        let docker = self.docker.clone();
+        let result: Result<(), String> = self.runtime.block_on(async move {
+            let options = CreateImageOptions {
+                from_image: Some(repo.clone()),
+                tag: Some(tag.clone()),
+                ..Default::default()
+            };
+            let mut stream = docker.create_image(Some(options), None, None);
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(info) => {
+                        if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+                            return Err(detail);
+                        }
+                        let status = info.status.unwrap_or_default();
+                        if info.progress_detail.is_some_and(|p| p.total.is_some()) {
+                            continue; // progress bars are for terminals
+                        }
+                        match info.id {
+                            Some(id) if !id.is_empty() => {
+                                crate::ui::println(&format!("{id}: {status}"))
+                            }
+                            _ => crate::ui::println(&status),
+                        }
+                    }
+                    Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
+                        return Err(message)
+                    }
+                    Err(bollard::errors::Error::DockerStreamError { error }) => return Err(error),
+                    Err(e) => return Err(e.to_string()),
+                }
+            }
+            let qualified = if repo.contains('/') {
+                format!("docker.io/{repo}:{tag}")
+            } else {
+                format!("docker.io/library/{repo}:{tag}")
+            };
+            crate::ui::println(&qualified);
+            Ok(())
+        });
+        match result {
+            Ok(()) => true,
+            Err(message) => {
+                crate::ui::err(&format!("Error response from daemon: {message}\n"));
+                false
+            }
+        }
+    }
+
+    /// `docker commit CONTAINER REPO:TAG`, keeping the container's config.
+    pub fn commit(
+        &mut self,
+        container: &str,
+        repo: &str,
+        tag: &str,
+    ) -> Result<String, EngineError> {
+        let (container, repo, tag) = (container.to_string(), repo.to_string(), tag.to_string());
+        self.call("POST /commit", |d| {
+            let options = CommitContainerOptions {
+                container: Some(container.clone()),
+                repo: Some(repo.clone()),
+                tag: Some(tag.clone()),
+                pause: true,
+                ..Default::default()
+            };
+            async move {
+                d.commit_container(options, ContainerConfig::default())
+                    .await
+            }
+        })
+        .map(|r| r.id)
+    }
+
+    /// `docker image rm [-f] REFERENCE`: what was untagged and deleted, in
+    /// order (untagged parents are pruned).
+    pub fn remove_image(
+        &mut self,
+        reference: &str,
+        force: bool,
+    ) -> Result<Vec<ImageDeleteResponseItem>, EngineError> {
+        let reference = reference.to_string();
+        self.call("DELETE /images/{name}", |d| {
+            let r = reference.clone();
+            async move {
+                d.remove_image(
+                    &r,
+                    Some(RemoveImageOptions {
+                        force,
+                        ..Default::default()
+                    }),
+                    None,
+                )
+                .await
+            }
+        })
+    }
+}
