@@ -1,0 +1,218 @@
+//! Container lifecycle requests: start, stop, remove, inspect, top, exec
+//! (attached with or without a terminal, or detached), and the removal of a
+//! container's image.
+
+use super::{trace, Engine, EngineError};
+use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
+use bollard::models::{ContainerInspectResponse, ContainerTopResponse, ExecConfig};
+use bollard::query_parameters::TopOptions;
+use futures_util::StreamExt;
+use std::io::Write;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::mpsc::Receiver;
+
+/// The next chunk of input, or never when there is no (more) input.
+async fn next_input(rx: &mut Option<Receiver<Vec<u8>>>) -> Option<Vec<u8>> {
+    match rx {
+        Some(r) => r.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+impl Engine {
+    /// `POST /containers/{name}/start`; returns once the container runs.
+    pub fn start_container(&mut self, name: &str) -> Result<(), EngineError> {
+        let name = name.to_string();
+        self.call("POST /containers/{name}/start", move |d| {
+            let name = name.clone();
+            async move { d.start_container(&name, None).await }
+        })
+    }
+
+    /// `POST /containers/{name}/stop` with the engine's default grace time
+    /// (as `docker container stop` without `-t`).
+    pub fn stop_container(&mut self, name: &str) -> Result<(), EngineError> {
+        let name = name.to_string();
+        self.call("POST /containers/{name}/stop", move |d| {
+            let name = name.clone();
+            async move { d.stop_container(&name, None).await }
+        })
+    }
+
+    /// `DELETE /containers/{name}` (not forced, volumes kept), as
+    /// `docker container rm NAME`.
+    pub fn remove_container(&mut self, name: &str) -> Result<(), EngineError> {
+        let name = name.to_string();
+        self.call("DELETE /containers/{name}", move |d| {
+            let name = name.clone();
+            async move { d.remove_container(&name, None).await }
+        })
+    }
+
+    /// `GET /containers/{name}/json`.
+    pub fn inspect_container(
+        &mut self,
+        name: &str,
+    ) -> Result<ContainerInspectResponse, EngineError> {
+        let name = name.to_string();
+        self.call("GET /containers/{name}/json", move |d| {
+            let name = name.clone();
+            async move { d.inspect_container(&name, None).await }
+        })
+    }
+
+    /// `GET /containers/{name}/top?ps_args=...`, as `docker top NAME ARGS`.
+    pub fn top(&mut self, name: &str, ps_args: &str) -> Result<ContainerTopResponse, EngineError> {
+        let name = name.to_string();
+        let ps_args = ps_args.to_string();
+        self.call("GET /containers/{name}/top", move |d| {
+            let name = name.clone();
+            let options = TopOptions {
+                ps_args: ps_args.clone(),
+            };
+            async move { d.top_processes(&name, Some(options)).await }
+        })
+    }
+
+    /// `POST /containers/{name}/exec`: the new exec's id.
+    pub fn exec_create(
+        &mut self,
+        container: &str,
+        config: &ExecConfig,
+    ) -> Result<String, EngineError> {
+        let container = container.to_string();
+        let config = config.clone();
+        let created = self.call("POST /containers/{name}/exec", move |d| {
+            let container = container.clone();
+            let config = config.clone();
+            async move { d.create_exec(&container, config).await }
+        })?;
+        Ok(created.id)
+    }
+
+    /// `POST /exec/{id}/start` detached: returns once the process started.
+    pub fn exec_start_detached(&mut self, exec_id: &str) -> Result<(), EngineError> {
+        let id = exec_id.to_string();
+        self.call("POST /exec/{id}/start", move |d| {
+            let id = id.clone();
+            async move {
+                let options = StartExecOptions {
+                    detach: true,
+                    tty: false,
+                    output_capacity: None,
+                };
+                d.start_exec(&id, Some(options)).await.map(|_| ())
+            }
+        })
+    }
+
+    /// `POST /exec/{id}/start` attached: copies the output to `output` and
+    /// `input` (`None`: stdin not attached; the sender going away means end
+    /// of input) to the process until the output ends (the process exited,
+    /// or the engine detached us) or an empty chunk of input asks to detach
+    /// (the docker CLI's detach keys; the process keeps running).  With a
+    /// terminal, `resized` is asked at the start and every 100 ms for a new
+    /// size (rows, columns) to give it.  Returns whether we detached.
+    pub fn exec_attach(
+        &mut self,
+        exec_id: &str,
+        tty: bool,
+        input: Option<Receiver<Vec<u8>>>,
+        resized: &mut dyn FnMut() -> Option<(u16, u16)>,
+        output: &mut dyn Write,
+    ) -> Result<bool, EngineError> {
+        trace("POST /exec/{id}/start (attached)");
+        let docker = self.docker.clone();
+        let id = exec_id.to_string();
+        let session = async move {
+            let options = StartExecOptions {
+                detach: false,
+                tty,
+                output_capacity: None,
+            };
+            let (mut stream, mut sink) = match docker.start_exec(&id, Some(options)).await? {
+                StartExecResults::Attached { output, input } => (output, input),
+                StartExecResults::Detached => return Ok(false),
+            };
+            let resize = |size: (u16, u16)| {
+                let docker = docker.clone();
+                let id = id.clone();
+                async move {
+                    let options = ResizeExecOptions {
+                        height: size.0,
+                        width: size.1,
+                    };
+                    docker.resize_exec(&id, options).await
+                }
+            };
+            if tty {
+                if let Some(size) = resized() {
+                    // The process may not be up yet: `docker exec` retries too.
+                    for attempt in 1..=10u64 {
+                        if resize(size).await.is_ok() {
+                            break;
+                        }
+                        tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
+                    }
+                }
+            }
+            let mut input = input;
+            let mut tick = tokio::time::interval(Duration::from_millis(100));
+            loop {
+                tokio::select! {
+                    frame = stream.next() => match frame {
+                        Some(Ok(frame)) => {
+                            // A closed stdout must not stop the process
+                            // from being waited for.
+                            let _ = output.write_all(frame.as_ref());
+                            let _ = output.flush();
+                        }
+                        Some(Err(e)) => return Err(e),
+                        None => break,
+                    },
+                    data = next_input(&mut input) => match data {
+                        Some(bytes) if bytes.is_empty() => return Ok(true),
+                        Some(bytes) => {
+                            if sink.write_all(&bytes).await.is_err() || sink.flush().await.is_err() {
+                                input = None;
+                            }
+                        }
+                        None => {
+                            // End of our input: half-close, as `docker exec` does.
+                            let _ = sink.shutdown().await;
+                            input = None;
+                        }
+                    },
+                    _ = tick.tick(), if tty => {
+                        if let Some(size) = resized() {
+                            let _ = resize(size).await;
+                        }
+                    }
+                }
+            }
+            Ok(false)
+        };
+        let result = self.runtime.block_on(session);
+        result.map_err(|e| self.classify(e))
+    }
+
+    /// How the exec ended: its exit status, or `None` when it still runs
+    /// (we were detached).  Right after its output ended the engine may not
+    /// have recorded the exit yet, so a running exec is asked again for a
+    /// short while first.
+    pub fn exec_end(&mut self, exec_id: &str) -> Result<Option<i64>, EngineError> {
+        for attempt in 0..20u64 {
+            let id = exec_id.to_string();
+            let state = self.call("GET /exec/{id}/json", move |d| {
+                let id = id.clone();
+                async move { d.inspect_exec(&id).await }
+            })?;
+            if !state.running.unwrap_or(false) {
+                return Ok(Some(state.exit_code.unwrap_or(0)));
+            }
+            std::thread::sleep(Duration::from_millis(10 + 5 * attempt));
+        }
+        Ok(None)
+    }
+}
