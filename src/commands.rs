@@ -11,6 +11,8 @@ pub enum Command {
     Mlc,
     /// `mlc-<sub> [args]`, the same as `mlc <sub> [args]`.
     MlcLink(String),
+    /// A DS01 command (`get_resource_limits`, ...), see `crate::ds01`.
+    Ds01(&'static str),
 }
 
 impl Command {
@@ -22,6 +24,7 @@ impl Command {
                 full.extend(args.iter().cloned());
                 crate::aime::main(&full)
             }
+            Command::Ds01(name) => crate::ds01::main(name, args),
         }
     }
 }
@@ -30,6 +33,9 @@ impl Command {
 pub fn find(name: &str) -> Option<Command> {
     if name == "mlc" {
         return Some(Command::Mlc);
+    }
+    if let Some(ds01) = crate::ds01::COMMANDS.iter().find(|c| **c == name) {
+        return Some(Command::Ds01(ds01));
     }
     let mlc = spec::mlc().ok()?;
     mlc.links.get(name).map(|sub| Command::MlcLink(sub.clone()))
@@ -41,6 +47,7 @@ pub fn names() -> Vec<String> {
     if let Ok(mlc) = spec::mlc() {
         names.extend(mlc.links.keys().cloned());
     }
+    names.extend(crate::ds01::COMMANDS.iter().map(|c| c.to_string()));
     names
 }
 

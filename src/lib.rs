@@ -9,6 +9,7 @@
 pub mod aime;
 pub mod cli;
 pub mod commands;
+pub mod ds01;
 pub mod engine;
 pub mod error;
 pub mod identity;

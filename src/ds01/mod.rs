@@ -1,0 +1,26 @@
+//! Tier 2: DS01's policy layer over AIME MLC: per-user resource limits
+//! (`resource-limits.yaml`), username sanitizing, and the commands built on
+//! them.  Every DS01 command reads limits through [`limits`] and sanitizes
+//! names through [`username`]; there is one implementation of each.
+
+pub mod get_resource_limits;
+pub mod limits;
+pub mod pyfmt;
+pub mod username;
+
+pub use username::sanitize as sanitize_username;
+
+use crate::error::Failure;
+
+/// The DS01 command names this tier answers to.
+pub const COMMANDS: &[&str] = &[get_resource_limits::NAME];
+
+/// Run the DS01 command `name` with `args`; returns the exit code.
+pub fn main(name: &str, args: &[String]) -> i32 {
+    match name {
+        get_resource_limits::NAME => get_resource_limits::main(args),
+        other => {
+            Failure::stderr(127, format!("ds01: no DS01 command is called '{other}'\n")).report()
+        }
+    }
+}
