@@ -1,7 +1,17 @@
 //! Tier 1: AIME MLC 2.2.0 (`mlc <command>` and `mlc-<command>`).
 
+mod catalog;
+pub mod common;
+mod create;
+mod host;
+mod lifecycle;
 mod list;
+mod open;
+mod remove;
+mod start;
 mod stats;
+mod stop;
+mod update_sys;
 
 use crate::cli::{self, Invocation};
 use crate::engine::{Engine, EngineError};
@@ -67,8 +77,14 @@ pub fn main(args: &[String]) -> i32 {
         Invocation::Command(command, matches) => {
             let mut ctx = Context::new();
             match command.name.as_str() {
+                "create" => create::run(&mut ctx, &matches),
                 "list" => list::run(&mut ctx, &matches),
+                "open" => open::run(&mut ctx, &matches),
+                "remove" => remove::run(&mut ctx, &matches),
+                "start" => start::run(&mut ctx, &matches),
                 "stats" => stats::run(&mut ctx),
+                "stop" => stop::run(&mut ctx, &matches),
+                "update-sys" => update_sys::run(&mut ctx, &matches),
                 other => not_yet(other),
             }
         }
@@ -79,7 +95,7 @@ pub fn main(args: &[String]) -> i32 {
     }
 }
 
-fn not_yet(name: &str) -> Outcome {
+pub(crate) fn not_yet(name: &str) -> Outcome {
     Err(Failure::stderr(
         70,
         format!("ds01: `mlc {name}` is not available in this build yet\n"),

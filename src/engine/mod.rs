@@ -5,7 +5,11 @@
 //! support, so a current engine answers them too; an engine too new to
 //! accept 1.41 makes us negotiate once and retry.
 
+mod containers;
+mod images;
+mod provision;
 mod units;
+pub use images::split_reference;
 pub use units::{binary_size, decimal_size};
 
 use bollard::query_parameters::{ListContainersOptions, StatsOptions};
@@ -58,7 +62,7 @@ impl std::error::Error for EngineError {}
 
 /// With `DS01_ENGINE_TRACE` set, every API request is logged on stderr
 /// (benchmarks count them; handy when debugging too).
-fn trace(what: &str) {
+pub(crate) fn trace(what: &str) {
     if std::env::var_os("DS01_ENGINE_TRACE").is_some() {
         crate::ui::err(&format!("ds01: engine: {what}\n"));
     }
@@ -67,9 +71,9 @@ fn trace(what: &str) {
 /// A connection to the engine plus the single-threaded runtime that drives
 /// it; commands stay synchronous code.
 pub struct Engine {
-    docker: Docker,
+    pub(crate) docker: Docker,
     host: String,
-    runtime: tokio::runtime::Runtime,
+    pub(crate) runtime: tokio::runtime::Runtime,
 }
 
 fn docker_host() -> String {
@@ -114,7 +118,7 @@ impl Engine {
         &self.host
     }
 
-    fn classify(&self, e: bollard::errors::Error) -> EngineError {
+    pub(crate) fn classify(&self, e: bollard::errors::Error) -> EngineError {
         use bollard::errors::Error as B;
         match e {
             B::DockerResponseServerError {
@@ -135,7 +139,7 @@ impl Engine {
 
     /// Run one API call; if the engine is too new for API 1.41, negotiate
     /// the version once and repeat the call.
-    fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, EngineError>
+    pub(crate) fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, EngineError>
     where
         F: Fn(Docker) -> Fut,
         Fut: Future<Output = Result<T, bollard::errors::Error>>,
