@@ -489,7 +489,17 @@ impl Replay {
                 extras.display()
             ),
         ));
-        if let Ok(host) = std::env::var("DOCKER_HOST") {
+        if s.engine_down {
+            // The original's message names the default socket; where a
+            // system engine does answer there, use a socket nobody serves.
+            let default = "/var/run/docker.sock";
+            let host = if std::path::Path::new(default).exists() {
+                format!("unix://{}", self.cfg.work_dir.join("no-engine.sock").display())
+            } else {
+                format!("unix://{default}")
+            };
+            env.push(("DOCKER_HOST".into(), host));
+        } else if let Ok(host) = std::env::var("DOCKER_HOST") {
             env.push(("DOCKER_HOST".into(), host));
         }
         if self.cfg.ds01_config_env && s.format == Format::Ds01 {

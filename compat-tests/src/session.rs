@@ -187,6 +187,10 @@ pub struct Session {
     /// Answers to `ESC[6n` cursor-position queries, in order (the last one repeats).
     pub cursor_replies: Vec<Vec<u8>>,
     pub state: State,
+    /// The recording played a Docker daemon that does not answer: the
+    /// session runs with DOCKER_HOST at the default socket (where nothing
+    /// listens on test machines).
+    pub engine_down: bool,
     /// Root shell commands run before the session (DS01 `# setup before session`).
     pub setup: Vec<String>,
     pub expected: Expected,

@@ -208,6 +208,7 @@ fn convert(
         typed,
         cursor_replies,
         state: State::Containers(containers),
+        engine_down: false,
         setup: Vec::new(),
         expected: Expected {
             stdout,

@@ -187,6 +187,11 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
         ("docker exec", fixture.exec_rc),
         ("docker pull", fixture.pull_rc),
     ] {
+        if what == "docker ps" && rc.is_some_and(|rc| rc != 0) {
+            // The stand-in played a daemon that does not answer.
+            session.engine_down = true;
+            continue;
+        }
         if let Some(rc) = rc {
             session.notes.push(format!(
                 "the fixture made the stand-in {what} exit {rc}; a real engine does not"
@@ -213,6 +218,17 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
         stderr_rule: StreamRule::LastLines(3),
         fake_docker_lines: true,
     };
+    // `# stdin:` lists the typed answers, but sessions went on past them
+    // taking each later prompt's default (stop/remove "no", create's
+    // "keep"/"no"/"yes"), so the recorder fed Enter after them; only a real
+    // end of input shows Python's EOFError.  Without that traceback, answer
+    // every further prompt with Enter.
+    let eof_recorded = parts.stderr.contains("EOFError");
+    if !eof_recorded {
+        let mut input = session.stdin.take().unwrap_or_default();
+        input.extend_from_slice(&b"\n".repeat(16));
+        session.stdin = Some(input);
+    }
     Ok(session)
 }
 
@@ -260,6 +276,7 @@ fn base_session(path: &Path, set: &str, name: &str, argv_line: &str) -> Result<S
         typed: Vec::new(),
         cursor_replies: Vec::new(),
         state: State::Containers(Vec::new()),
+        engine_down: false,
         setup: Vec::new(),
         expected: Expected {
             stdout: None,

@@ -160,6 +160,7 @@ pub fn parse(path: &Path, set: &str, text: &str) -> Result<Session> {
         typed,
         cursor_replies: Vec::new(),
         state: State::Sequential,
+        engine_down: false,
         setup,
         expected: Expected {
             stdout,

@@ -131,6 +131,7 @@ pub fn broken(path: &Path, set: &str, name: &str, format: Format, err: Error) ->
         typed: Vec::new(),
         cursor_replies: Vec::new(),
         state: State::Containers(Vec::new()),
+        engine_down: false,
         setup: Vec::new(),
         expected: Expected {
             stdout: None,
