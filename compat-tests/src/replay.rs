@@ -494,7 +494,10 @@ impl Replay {
             // system engine does answer there, use a socket nobody serves.
             let default = "/var/run/docker.sock";
             let host = if std::path::Path::new(default).exists() {
-                format!("unix://{}", self.cfg.work_dir.join("no-engine.sock").display())
+                format!(
+                    "unix://{}",
+                    self.cfg.work_dir.join("no-engine.sock").display()
+                )
             } else {
                 format!("unix://{default}")
             };
