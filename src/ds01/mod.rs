@@ -4,6 +4,8 @@
 //! names through [`username`]; there is one implementation of each.
 
 pub mod get_resource_limits;
+pub mod gpu_state_reader;
+pub mod gpus;
 pub mod limits;
 pub mod pyfmt;
 pub mod username;
@@ -13,12 +15,13 @@ pub use username::sanitize as sanitize_username;
 use crate::error::Failure;
 
 /// The DS01 command names this tier answers to.
-pub const COMMANDS: &[&str] = &[get_resource_limits::NAME];
+pub const COMMANDS: &[&str] = &[get_resource_limits::NAME, gpu_state_reader::NAME];
 
 /// Run the DS01 command `name` with `args`; returns the exit code.
 pub fn main(name: &str, args: &[String]) -> i32 {
     match name {
         get_resource_limits::NAME => get_resource_limits::main(args),
+        gpu_state_reader::NAME => gpu_state_reader::main(args),
         other => {
             Failure::stderr(127, format!("ds01: no DS01 command is called '{other}'\n")).report()
         }
