@@ -372,7 +372,13 @@ mod tests {
         };
         let stdin = String::from_utf8(s.stdin.unwrap()).unwrap();
         assert!(stdin.starts_with("3\nx\n1\n99\n"));
-        assert!(stdin.ends_with("what\nn"));
+        // The typed answers, then Enter for any later prompt.
+        assert!(stdin.ends_with(&format!("what\nn{}", "\n".repeat(16))));
+        // A recorded end of input gets no extra Enter.
+        let Some(eof) = load("create_interactive_eof.txt") else {
+            return;
+        };
+        assert_eq!(eof.stdin.as_deref(), Some(&b""[..]));
     }
 
     #[test]
