@@ -20,8 +20,8 @@ use super::quote::bash_words;
 use super::{is_help_argv, SetInfo};
 use crate::error::{Context, Error, Result};
 use crate::session::{
-    ContainerSpec, Expected, ExpectedExit, FakeApt, Format, Invocation, Mode, Session, State,
-    StreamRule, User, WantStatus,
+    ContainerSpec, Expected, ExpectedExit, FakeApt, Format, Invocation, Session, State, StreamRule,
+    User, WantStatus,
 };
 
 pub const USER: &str = "alice";
@@ -241,58 +241,33 @@ fn base_session(path: &Path, set: &str, name: &str, argv_line: &str) -> Result<S
         .ok_or_else(|| Error::msg("empty # argv:"))?;
     let home = format!("/home/{USER}");
     let help = is_help_argv(&argv, false);
-    Ok(Session {
-        id: format!("{set}/{name}"),
-        set: set.into(),
-        name: name.into(),
-        source: path.to_path_buf(),
-        format: Format::AimeV2,
-        command_line: argv_text.trim_end().to_owned(),
-        invocation: Invocation::Argv(argv),
-        programs: vec![program],
-        user: User {
-            name: USER.into(),
-            uid: UID,
-            gid: UID,
-            groups: vec![DOCKER_GID, UID],
-            loginuid: Some(UID),
-        },
-        cwd: home.clone(),
-        env: vec![
-            ("HOME".into(), home),
-            ("USER".into(), USER.into()),
-            ("LOGNAME".into(), USER.into()),
-            ("SHELL".into(), "/bin/bash".into()),
-            ("LANG".into(), "C.UTF-8".into()),
-            ("PYTHONUNBUFFERED".into(), "1".into()),
-            (
-                "PATH".into(),
-                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
-            ),
-        ],
-        mode: Mode::Pipe,
-        pty_size: (24, 80),
-        stdin: None,
-        typed: Vec::new(),
-        cursor_replies: Vec::new(),
-        state: State::Containers(Vec::new()),
-        engine_down: false,
-        setup: Vec::new(),
-        expected: Expected {
-            stdout: None,
-            stderr: None,
-            pty: None,
-            exit: ExpectedExit::Code(0),
-            stdout_rule: StreamRule::Exact,
-            stderr_rule: StreamRule::Exact,
-            fake_docker_lines: true,
-        },
-        help,
-        notes: Vec::new(),
-        unsupported: None,
-        apt: None,
-        fake_nvidia_smi: false,
-    })
+    let mut s = super::blank(path, set, name, Format::AimeV2);
+    s.command_line = argv_text.trim_end().to_owned();
+    s.invocation = Invocation::Argv(argv);
+    s.programs = vec![program];
+    s.user = User {
+        name: USER.into(),
+        uid: UID,
+        gid: UID,
+        groups: vec![DOCKER_GID, UID],
+        loginuid: Some(UID),
+    };
+    s.cwd = home.clone();
+    s.env = vec![
+        ("HOME".into(), home),
+        ("USER".into(), USER.into()),
+        ("LOGNAME".into(), USER.into()),
+        ("SHELL".into(), "/bin/bash".into()),
+        ("LANG".into(), "C.UTF-8".into()),
+        ("PYTHONUNBUFFERED".into(), "1".into()),
+        (
+            "PATH".into(),
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into(),
+        ),
+    ];
+    s.expected.fake_docker_lines = true;
+    s.help = help;
+    Ok(s)
 }
 
 type Env = Vec<(String, String)>;

@@ -107,6 +107,18 @@ pub fn session_name(path: &Path) -> Result<String> {
 
 /// A session that could not be parsed: it fails with the error as its reason.
 pub fn broken(path: &Path, set: &str, name: &str, format: Format, err: Error) -> Session {
+    let mut s = blank(path, set, name, format);
+    s.unsupported = Some(format!(
+        "cannot read {} as {}: {err}",
+        path.display(),
+        format.label()
+    ));
+    s
+}
+
+/// A session with every field empty or at its usual value (pipe mode, no
+/// containers, exit 0 expected); the format readers fill in the rest.
+pub fn blank(path: &Path, set: &str, name: &str, format: Format) -> Session {
     Session {
         id: format!("{set}/{name}"),
         set: set.into(),
@@ -144,11 +156,7 @@ pub fn broken(path: &Path, set: &str, name: &str, format: Format, err: Error) ->
         },
         help: false,
         notes: Vec::new(),
-        unsupported: Some(format!(
-            "cannot read {} as {}: {err}",
-            path.display(),
-            format.label()
-        )),
+        unsupported: None,
         apt: None,
         fake_nvidia_smi: false,
     }
