@@ -419,16 +419,12 @@ fn run_inner(ctx: &mut Context, m: &Matches) -> Result<i32, Step> {
     }
 
     let tag = format!("{}._.{}", choice.name, uid);
+    // One exact lookup, not a listing of every container on the host.
     let exists = ctx
         .engine()
-        .and_then(|e| e.list_containers(true, &["aime.mlc".to_string()], false))
+        .and_then(|e| e.find_container(&tag))
         .map_err(common::engine_failure)?
-        .iter()
-        .any(|c| {
-            c.names
-                .as_ref()
-                .is_some_and(|n| n.iter().any(|n| n.trim_start_matches('/') == tag))
-        });
+        .is_some_and(|c| has_aime_label(&c));
     if exists {
         say(&format!(
             "\n{{ERROR}}Error:{{RESET}} \n {{INPUT}}[{}]{{RESET}} already exists.{{RESET}}",
@@ -448,6 +444,15 @@ fn run_inner(ctx: &mut Context, m: &Matches) -> Result<i32, Step> {
         choice.name, choice.name
     ));
     Ok(0)
+}
+
+/// Whether a container carries AIME's `aime.mlc` label (made by mlc, as
+/// opposed to a setup container left by an interrupted create).
+pub(crate) fn has_aime_label(c: &bollard::models::ContainerInspectResponse) -> bool {
+    c.config
+        .as_ref()
+        .and_then(|cfg| cfg.labels.as_ref())
+        .is_some_and(|l| l.contains_key("aime.mlc"))
 }
 
 /// The interactive name question, repeated until the name is acceptable.

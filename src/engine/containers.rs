@@ -62,6 +62,19 @@ impl Engine {
         })
     }
 
+    /// The container with exactly this name, or `None` when there is none.
+    /// (Names with `._.` in them cannot be taken for an id prefix.)
+    pub fn find_container(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<ContainerInspectResponse>, EngineError> {
+        match self.inspect_container(name) {
+            Ok(c) => Ok(Some(c)),
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `GET /containers/{name}/top?ps_args=...`, as `docker top NAME ARGS`.
     pub fn top(&mut self, name: &str, ps_args: &str) -> Result<ContainerTopResponse, EngineError> {
         let name = name.to_string();

@@ -302,44 +302,40 @@ impl Plan {
             None => c.image.clone(),
         };
 
-        let mut labels: Vec<(String, String)> = vec![
-            ("aime.mlc".into(), who.login.clone()),
-            ("aime.mlc.NAME".into(), c.name.clone()),
-            ("aime.mlc.USER".into(), who.login.clone()),
-            ("aime.mlc.ARCH".into(), c.arch.clone()),
-            ("aime.mlc.MLC_VERSION".into(), "4".into()),
-            ("aime.mlc.WORK_MOUNT".into(), c.workspace.clone()),
-            ("aime.mlc.DATA_MOUNT".into(), c.data.clone()),
-            ("aime.mlc.MODELS_MOUNT".into(), c.models.clone()),
-            (
-                "aime.mlc.FRAMEWORK".into(),
-                format!("{}-{}", c.framework, c.version),
-            ),
-            ("aime.mlc.GPUS".into(), gpus.clone()),
+        // AIME's label set; DS01 writes the same values under `ds01.<key>`
+        // in lower case (its monitoring reads those), so both see the
+        // container.
+        let common: [(&str, String); 9] = [
+            ("NAME", c.name.clone()),
+            ("USER", who.login.clone()),
+            ("ARCH", c.arch.clone()),
+            ("MLC_VERSION", "4".into()),
+            ("WORK_MOUNT", c.workspace.clone()),
+            ("DATA_MOUNT", c.data.clone()),
+            ("MODELS_MOUNT", c.models.clone()),
+            ("FRAMEWORK", format!("{}-{}", c.framework, c.version)),
+            ("GPUS", gpus.clone()),
         ];
+        let mut labels: Vec<(String, String)> = vec![("aime.mlc".into(), who.login.clone())];
+        labels.extend(
+            common
+                .iter()
+                .map(|(k, v)| (format!("aime.mlc.{k}"), v.clone())),
+        );
         if ds01 {
             let custom = if c.image.starts_with("aimehub/") {
                 String::new()
             } else {
                 c.image.clone()
             };
-            labels.extend([
-                ("ds01.managed".into(), "true".into()),
-                ("ds01.name".into(), c.name.clone()),
-                ("ds01.user".into(), who.login.clone()),
-                ("ds01.arch".into(), c.arch.clone()),
-                ("ds01.mlc_version".into(), "4".into()),
-                ("ds01.work_mount".into(), c.workspace.clone()),
-                ("ds01.data_mount".into(), c.data.clone()),
-                ("ds01.models_mount".into(), c.models.clone()),
-                (
-                    "ds01.framework".into(),
-                    format!("{}-{}", c.framework, c.version),
-                ),
-                ("ds01.gpus".into(), gpus.clone()),
-                ("ds01.custom_image".into(), custom),
-                ("devcontainer.workspaceFolder".into(), "/workspace".into()),
-            ]);
+            labels.push(("ds01.managed".into(), "true".into()));
+            labels.extend(
+                common
+                    .iter()
+                    .map(|(k, v)| (format!("ds01.{}", k.to_lowercase()), v.clone())),
+            );
+            labels.push(("ds01.custom_image".into(), custom));
+            labels.push(("devcontainer.workspaceFolder".into(), "/workspace".into()));
             for extra in m.values("ds01_label") {
                 match extra.split_once('=') {
                     Some((k, v)) => labels.push((k.into(), v.into())),
@@ -475,18 +471,10 @@ impl Plan {
 
         // A container of this name without AIME's labels is a setup
         // container left by an interrupted create: start over.
-        let leftovers = engine
-            .list_containers(true, &[], false)
-            .map_err(|e| fail("listing containers", e.to_string()))?;
-        let leftover = leftovers.iter().any(|c| {
-            c.names
-                .as_ref()
-                .is_some_and(|n| n.iter().any(|n| n.trim_start_matches('/') == self.tag))
-                && !c
-                    .labels
-                    .as_ref()
-                    .is_some_and(|l| l.contains_key("aime.mlc"))
-        });
+        let leftover = engine
+            .find_container(&self.tag)
+            .map_err(|e| fail("looking for a leftover setup container", e.to_string()))?
+            .is_some_and(|c| !super::has_aime_label(&c));
         if leftover {
             engine
                 .remove_container_force(&self.tag)
