@@ -30,6 +30,7 @@ use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
 
 pub const NAME: &str = "gpu-state-reader";
+pub const ALIAS: &str = "gpu_state_reader";
 
 const USAGE: &str = "\
 Usage: gpu-state-reader.py <command> [args]
@@ -296,6 +297,10 @@ pub struct Container {
     pub device_requests: Vec<DeviceRequest>,
     pub running: bool,
     pub status: String,
+    /// `Created` (RFC 3339).
+    pub created: String,
+    /// `State.FinishedAt`; `0001-01-01T00:00:00Z` when it never ran.
+    pub finished_at: String,
 }
 
 impl Container {
@@ -316,10 +321,12 @@ impl Container {
             status: state
                 .status
                 .map_or("unknown".to_string(), |s| s.to_string()),
+            created: r.created.unwrap_or_default(),
+            finished_at: state.finished_at.unwrap_or_default(),
         }
     }
 
-    fn label(&self, key: &str) -> &str {
+    pub fn label(&self, key: &str) -> &str {
         self.labels.get(key).map_or("", String::as_str)
     }
 
@@ -663,9 +670,10 @@ impl Reader {
             let Ok(list) = engine.list_containers(true, &[], false) else {
                 return Vec::new();
             };
-            list.into_iter()
-                .filter_map(|s| s.id)
-                .filter_map(|id| engine.inspect_container(&id).ok())
+            let ids: Vec<String> = list.into_iter().filter_map(|s| s.id).collect();
+            engine
+                .inspect_containers(&ids)
+                .into_iter()
                 .map(Container::from_inspect)
                 .collect()
         })
@@ -677,7 +685,7 @@ impl Reader {
 
     /// `gpu_allocation.slots_per_gpu` (legacy `mig_instances_per_gpu`),
     /// default 1: the MIG-equivalents of a full GPU.
-    fn slots_per_gpu(&mut self) -> Num {
+    pub fn slots_per_gpu(&mut self) -> Num {
         *self.slots_per_gpu.get_or_insert_with(|| {
             let Ok(config) = super::limits::Config::load() else {
                 return Num::Int(1);
@@ -989,6 +997,7 @@ GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
             },
             running,
             status: if running { "running" } else { "created" }.to_string(),
+            ..Default::default()
         }
     }
 

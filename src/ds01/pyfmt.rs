@@ -106,6 +106,34 @@ pub fn float_repr(f: f64) -> String {
     }
 }
 
+/// Python's `format(f, "g")`: 6 significant digits, trailing zeros
+/// dropped, scientific notation for exponents below -4 or from 6 up.
+pub fn format_g(f: f64) -> String {
+    if !f.is_finite() {
+        return float_repr(f);
+    }
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    let sci = format!("{:.5e}", f);
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let trim = |s: String| -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    };
+    if (-4..6).contains(&exp) {
+        let decimals = (5 - exp).max(0) as usize;
+        trim(format!("{f:.decimals$}"))
+    } else {
+        let esign = if exp < 0 { '-' } else { '+' };
+        format!("{}e{esign}{:02}", trim(mantissa.to_string()), exp.abs())
+    }
+}
+
 /// `str(int(f))` for a float with an integral value (no exponent, no `-0`).
 pub fn int_of_float(f: f64) -> String {
     if f == 0.0 {
@@ -260,6 +288,25 @@ mod tests {
 
     fn y(text: &str) -> Value {
         serde_yaml::from_str(text).expect("test yaml")
+    }
+
+    #[test]
+    fn g_format_like_python() {
+        for (f, want) in [
+            (0.0, "0"),
+            (1.0, "1"),
+            (2.0, "2"),
+            (2.5, "2.5"),
+            (3.0 / 7.0, "0.428571"),
+            (999.0, "999"),
+            (1e6, "1e+06"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (123456.0, "123456"),
+            (1234567.0, "1.23457e+06"),
+        ] {
+            assert_eq!(format_g(f), want, "{f}");
+        }
     }
 
     #[test]

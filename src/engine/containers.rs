@@ -62,6 +62,27 @@ impl Engine {
         })
     }
 
+    /// `GET /containers/{id}/json` for many containers at once (the
+    /// requests overlap); a container removed meanwhile is left out.
+    pub fn inspect_containers(&mut self, ids: &[String]) -> Vec<ContainerInspectResponse> {
+        for _ in ids {
+            trace("GET /containers/{id}/json");
+        }
+        let docker = self.docker.clone();
+        self.runtime.block_on(async {
+            let futures = ids.iter().map(|id| {
+                let d = docker.clone();
+                let id = id.clone();
+                async move { d.inspect_container(&id, None).await.ok() }
+            });
+            futures_util::future::join_all(futures)
+                .await
+                .into_iter()
+                .flatten()
+                .collect()
+        })
+    }
+
     /// The container with exactly this name, or `None` when there is none.
     /// (Names with `._.` in them cannot be taken for an id prefix.)
     pub fn find_container(
