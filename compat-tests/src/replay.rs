@@ -468,7 +468,11 @@ impl Replay {
             .filter(|(k, _)| {
                 !matches!(
                     k.as_str(),
-                    "PATH" | "DOCKER_HOST" | "DS01_MLC_CATALOG" | "DS01_CONFIG_DIR"
+                    "PATH"
+                        | "DOCKER_HOST"
+                        | "DS01_MLC_CATALOG"
+                        | "DS01_CONFIG_DIR"
+                        | "DS01_STATE_DIR"
                 )
             })
             .cloned()
@@ -510,6 +514,13 @@ impl Replay {
                 "DS01_CONFIG_DIR".into(),
                 self.ds01_config_dir().display().to_string(),
             ));
+        }
+        // The recordings ran the stateless original: no allocator
+        // reservation of an earlier session may carry over into this one.
+        let state = extras.join("state");
+        if std::fs::create_dir_all(&state).is_ok() {
+            let _ = std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o1777));
+            env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
         }
         env.push((
             "DS01_MLC_CATALOG".into(),

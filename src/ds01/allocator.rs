@@ -1,0 +1,938 @@
+//! The GPU/MIG allocator (DS01's `gpu_allocator_v2.py`, reference §8.4),
+//! race-free.
+//!
+//! **What is taken** is derived on every call from the engine: a device is
+//! held by every container, in any state, whose device request (or
+//! `ds01.gpu.uuids` label) names it, until that container is removed.
+//! There is no state file that could drift from the engine.
+//!
+//! **The one thing kept outside the engine is a short-lived reservation**,
+//! because choosing a device and creating the container that holds it are
+//! two steps.  Under one exclusive lock ([`Allocator::open`]) the allocator
+//! reads the engine, decides, and writes a reservation for the chosen
+//! devices; the lock is released and the caller creates the container.
+//! Every later decision counts live reservations as held (and towards the
+//! user's quotas), so two creates can never be handed the same device, yet
+//! a slow create (an image pull) does not block everybody else's.  A
+//! reservation ends as soon as any of these holds:
+//! - a container of that name exists (the engine now says who holds what);
+//! - the process that made it has exited (`mlc-create`: a killed create
+//!   frees its devices at once);
+//! - its time is up: `gpu_allocator allocate` cannot know when its caller
+//!   creates the container, so its answer is reserved for
+//!   `$DS01_RESERVATION_TTL` seconds (default 120).
+//!
+//! The lock and the reservations live in `$DS01_STATE_DIR` (default
+//! `/run/ds01`, a tmpfs: reservations never outlive a reboot).  The lock
+//! waits up to `$DS01_LOCK_TIMEOUT` seconds (default 60) and then refuses;
+//! the original gave up after 5 s and went on without any lock.
+
+use super::gpu_state_reader::{is_full_gpu, Container, Num, Reader};
+use super::gpus::{Device, Inventory};
+use super::limits::{py_float, Config, ConfigError, Limits, Setting};
+use super::pyfmt::{self, format_g};
+use serde_yaml::Value;
+use std::collections::{HashMap, HashSet};
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub const STATE_DIR_ENV: &str = "DS01_STATE_DIR";
+pub const RESERVATION_TTL_ENV: &str = "DS01_RESERVATION_TTL";
+pub const LOCK_TIMEOUT_ENV: &str = "DS01_LOCK_TIMEOUT";
+const DEFAULT_STATE_DIR: &str = "/run/ds01";
+const LOCK_FILE: &str = "gpu-allocator.lock";
+const RESERVATIONS_FILE: &str = "gpu-reservations";
+const DEFAULT_TTL_S: u64 = 120;
+const DEFAULT_LOCK_TIMEOUT_S: u64 = 60;
+/// Allowance for float noise in quota sums (the original's epsilon).
+const EPSILON: f64 = 1e-9;
+
+/// Where the lock and the reservations live.
+pub fn state_dir() -> PathBuf {
+    std::env::var_os(STATE_DIR_ENV)
+        .filter(|p| !p.is_empty())
+        .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
+}
+
+fn env_secs(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Creates the state directory world-writable and sticky (every user of
+/// the server allocates), as `/tmp` is.
+fn ensure_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)?;
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o1777));
+    Ok(())
+}
+
+/// An exclusive `flock` on the allocator's lock file; released when
+/// dropped, or by the kernel when the process dies.
+pub struct Lock {
+    _file: File,
+}
+
+impl Lock {
+    pub fn acquire(dir: &Path) -> Result<Lock, String> {
+        let timeout = Duration::from_secs(env_secs(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT_S));
+        let path = dir.join(LOCK_FILE);
+        let cannot = |e: std::io::Error| format!("cannot open {}: {e}", path.display());
+        ensure_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let file = match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o666)
+            .open(&path)
+        {
+            Ok(f) => {
+                // umask may have narrowed the mode; every user must lock it.
+                let _ = f.set_permissions(fs::Permissions::from_mode(0o666));
+                f
+            }
+            // flock works on a read-only descriptor too.
+            Err(_) => File::open(&path).map_err(cannot)?,
+        };
+        let start = Instant::now();
+        let mut pause = Duration::from_micros(200);
+        loop {
+            // SAFETY: flock on a descriptor this function owns.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(Lock { _file: file });
+            }
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(format!("cannot lock {}: {err}", path.display()));
+            }
+            if start.elapsed() >= timeout {
+                return Err(format!(
+                    "LOCK_TIMEOUT (another allocation held {} for {}s)",
+                    path.display(),
+                    timeout.as_secs()
+                ));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(5));
+        }
+    }
+}
+
+/// Devices promised to a container that does not exist yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reservation {
+    pub container: String,
+    pub user: String,
+    /// Empty for a CPU-only create (it still counts as a container).
+    pub uuids: Vec<String>,
+    /// The creating process (0: none, the reservation lives until `expires`).
+    pub pid: u32,
+    /// That process's start time (`/proc/<pid>/stat` field 22), so a
+    /// recycled pid does not keep the reservation alive.
+    pub pid_start: u64,
+    /// Unix time after which it is void.
+    pub expires: u64,
+}
+
+impl Reservation {
+    /// One held by this process, for as long as it lives (a day at most).
+    pub fn for_this_process(container: &str, user: &str, uuids: Vec<String>) -> Reservation {
+        let pid = std::process::id();
+        Reservation {
+            container: container.to_string(),
+            user: user.to_string(),
+            uuids,
+            pid,
+            pid_start: process_start(pid).unwrap_or(0),
+            expires: now_secs() + 24 * 3600,
+        }
+    }
+
+    /// One that lasts `$DS01_RESERVATION_TTL` seconds.
+    pub fn for_a_while(container: &str, user: &str, uuids: Vec<String>) -> Reservation {
+        Reservation {
+            container: container.to_string(),
+            user: user.to_string(),
+            uuids,
+            pid: 0,
+            pid_start: 0,
+            expires: now_secs() + env_secs(RESERVATION_TTL_ENV, DEFAULT_TTL_S),
+        }
+    }
+
+    fn line(&self) -> String {
+        format!(
+            "{}\t{}\t{}\t{}\t{}\t{}\n",
+            self.container,
+            self.user,
+            self.uuids.join(","),
+            self.pid,
+            self.pid_start,
+            self.expires
+        )
+    }
+
+    fn parse(line: &str) -> Option<Reservation> {
+        let f: Vec<&str> = line.split('\t').collect();
+        if f.len() != 6 || f[0].is_empty() {
+            return None;
+        }
+        Some(Reservation {
+            container: f[0].to_string(),
+            user: f[1].to_string(),
+            uuids: f[2]
+                .split(',')
+                .filter(|u| !u.is_empty())
+                .map(str::to_string)
+                .collect(),
+            pid: f[3].parse().ok()?,
+            pid_start: f[4].parse().ok()?,
+            expires: f[5].trim().parse().ok()?,
+        })
+    }
+
+    fn is_live(&self, now: u64, existing: &HashSet<&str>) -> bool {
+        if self.expires <= now || existing.contains(self.container.as_str()) {
+            return false;
+        }
+        self.pid == 0 || process_start(self.pid) == Some(self.pid_start)
+    }
+
+    /// How the state reader sees it: a container of `user` holding the
+    /// devices.
+    fn as_container(&self) -> Container {
+        let mut labels = HashMap::from([
+            ("ds01.user".to_string(), self.user.clone()),
+            ("ds01.managed".to_string(), "true".to_string()),
+            ("ds01.reserved".to_string(), "true".to_string()),
+        ]);
+        if !self.uuids.is_empty() {
+            labels.insert("ds01.gpu.uuids".to_string(), self.uuids.join(","));
+        }
+        Container {
+            name: self.container.clone(),
+            labels,
+            status: "reserved".to_string(),
+            ..Default::default()
+        }
+    }
+}
+
+/// Field 22 of `/proc/<pid>/stat` (start time in clock ticks).
+fn process_start(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 1..];
+    rest.split_whitespace().nth(19)?.parse().ok()
+}
+
+fn read_reservations(dir: &Path) -> Vec<Reservation> {
+    fs::read_to_string(dir.join(RESERVATIONS_FILE))
+        .map(|text| text.lines().filter_map(Reservation::parse).collect())
+        .unwrap_or_default()
+}
+
+fn write_reservations(dir: &Path, list: &[Reservation]) -> Result<(), String> {
+    let path = dir.join(RESERVATIONS_FILE);
+    let tmp = dir.join(format!("{RESERVATIONS_FILE}.{}", std::process::id()));
+    let text: String = list.iter().map(Reservation::line).collect();
+    let write = || -> std::io::Result<()> {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o666)
+            .open(&tmp)?;
+        let _ = f.set_permissions(fs::Permissions::from_mode(0o666));
+        f.write_all(text.as_bytes())?;
+        fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+/// What the engine and the live reservations say, read once.
+pub struct State {
+    pub reader: Reader,
+    pub reservations: Vec<Reservation>,
+    /// Containers that exist in the engine (not reservations).
+    pub containers: Vec<Container>,
+}
+
+impl State {
+    /// Read the engine, the inventory and the reservations in `dir`.
+    pub fn read(dir: &Path) -> State {
+        let mut base = Reader::new();
+        let containers = base.containers().to_vec();
+        let inventory = base.inventory().clone();
+        let per_gpu = base.slots_per_gpu();
+        State::with(containers, inventory, per_gpu, read_reservations(dir))
+    }
+
+    /// A state over given parts (tests, benchmarks).
+    pub fn with(
+        containers: Vec<Container>,
+        inventory: Inventory,
+        per_gpu: Num,
+        reservations: Vec<Reservation>,
+    ) -> State {
+        let now = now_secs();
+        let existing: HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+        let reservations: Vec<Reservation> = reservations
+            .into_iter()
+            .filter(|r| r.is_live(now, &existing))
+            .collect();
+        let mut all = containers.clone();
+        all.extend(reservations.iter().map(Reservation::as_container));
+        State {
+            reader: Reader::with(all, inventory, per_gpu),
+            reservations,
+            containers,
+        }
+    }
+
+    /// Every slot some container (tracked or not) or reservation holds.
+    pub fn held_slots(&mut self) -> HashSet<String> {
+        let all = self.reader.containers().to_vec();
+        all.iter()
+            .filter_map(|c| self.reader.gpu_info(c))
+            .flat_map(|i| i.slots)
+            .collect()
+    }
+
+    /// Free slots with their profile and UUID, in slot order: MIG devices,
+    /// and whole GPUs that are not in MIG mode.  A GPU in MIG mode without
+    /// instances is unusable and skipped with a warning (on stderr).
+    pub fn available(&mut self) -> Vec<FreeSlot> {
+        let held = self.held_slots();
+        let inventory = self.reader.inventory().clone();
+        let mut out = Vec::new();
+        for m in &inventory.migs {
+            if !held.contains(&m.slot()) {
+                out.push(FreeSlot {
+                    slot: m.slot(),
+                    profile: m.profile.clone(),
+                    uuid: m.uuid.clone(),
+                    gpueq: m.compute_fraction(),
+                });
+            }
+        }
+        for g in &inventory.gpus {
+            if inventory.migs_of(g.index).next().is_some() || held.contains(&g.slot()) {
+                continue;
+            }
+            if g.mig_mode {
+                crate::ui::err(&format!(
+                    "Warning: GPU {} has MIG enabled but no instances — unusable until instances are created or MIG is disabled\n",
+                    g.index
+                ));
+                continue;
+            }
+            out.push(FreeSlot {
+                slot: g.slot(),
+                profile: "full-gpu".to_string(),
+                uuid: g.uuid.clone(),
+                gpueq: 1.0,
+            });
+        }
+        out.sort_by(|a, b| a.slot.cmp(&b.slot));
+        out
+    }
+
+    /// All allocatable slots (MIG devices, whole GPUs not in MIG mode).
+    pub fn total_slots(&mut self) -> Vec<String> {
+        self.reader
+            .inventory()
+            .slots()
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect()
+    }
+
+    /// The GPU-holding containers of `user` (reservations included).
+    pub fn user_container_count(&mut self, user: &str) -> usize {
+        self.reader.user_allocations(user).len()
+    }
+
+    /// The user's containers of any kind, reservations included.
+    pub fn user_containers(&mut self, user: &str) -> usize {
+        let all = self.reader.containers().to_vec();
+        all.iter()
+            .filter(|c| c.label("ds01.user") == user || c.label("aime.mlc.USER") == user)
+            .count()
+    }
+
+    /// GPU-equivalents of a slot: 1.0 for a whole GPU, a MIG device's
+    /// compute fraction.
+    pub fn slot_gpueq(&mut self, slot: &str) -> f64 {
+        if is_full_gpu(slot) {
+            return 1.0;
+        }
+        match self.reader.inventory().by_slot(slot) {
+            Some(Device::Mig(m)) => m.compute_fraction(),
+            _ => 0.0,
+        }
+    }
+
+    /// `suggest_gpu_for_user`: the first free slot the user may have
+    /// (MIG devices first unless whole GPUs are allowed), skipping
+    /// `exclude`; or why there is none.
+    pub fn suggest(&mut self, allow_full: bool, exclude: &[String]) -> Result<FreeSlot, String> {
+        let available: Vec<FreeSlot> = self
+            .available()
+            .into_iter()
+            .filter(|f| !exclude.contains(&f.slot))
+            .collect();
+        if available.is_empty() {
+            return Err("No GPUs available (all allocated)".to_string());
+        }
+        let mut allowed: Vec<FreeSlot> = available
+            .into_iter()
+            .filter(|f| allow_full || !is_full_gpu(&f.slot))
+            .collect();
+        if allowed.is_empty() {
+            return Err(if allow_full {
+                "No GPUs available matching criteria"
+            } else {
+                "No MIG instances available (only full GPUs free, user not permitted)"
+            }
+            .to_string());
+        }
+        allowed.sort_by(|a, b| {
+            let key = |f: &FreeSlot| {
+                let mig = !is_full_gpu(&f.slot);
+                (if allow_full { mig } else { !mig }, f.slot.clone())
+            };
+            key(a).cmp(&key(b))
+        });
+        Ok(allowed.swap_remove(0))
+    }
+}
+
+/// A free slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreeSlot {
+    pub slot: String,
+    pub profile: String,
+    pub uuid: String,
+    pub gpueq: f64,
+}
+
+/// Devices handed to a container.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grant {
+    pub slots: Vec<String>,
+    pub uuids: Vec<String>,
+    pub gpueq: f64,
+    /// The container already held them (nothing new was reserved).
+    pub already: bool,
+}
+
+/// The limits that bound a user's GPU allocations.
+pub struct Quota {
+    pub max_gpueq: f64,
+    pub per_container: i64,
+    pub aggregate: Option<f64>,
+    pub allow_full: bool,
+}
+
+impl Quota {
+    pub fn of(config: &Config, limits: &Limits, user: &str) -> Result<Quota, ConfigError> {
+        let per_container = match limits.max_slots_per_container() {
+            Setting::Unset => 1,
+            Setting::Unlimited => 999,
+            Setting::Set(v) => py_float(v).map_or(1, |f| f as i64),
+        };
+        let aggregate = match config.aggregate(user) {
+            Value::Mapping(m) => m.get("gpu_limit").and_then(|v| match v {
+                Value::String(s) if s == "unlimited" => None,
+                v => py_float(v),
+            }),
+            _ => None,
+        };
+        Ok(Quota {
+            max_gpueq: limits.max_gpu_equivalents(user)?.unwrap_or(999.0),
+            per_container,
+            aggregate,
+            allow_full: limits.allow_full_gpu(),
+        })
+    }
+}
+
+/// The allocator: the lock, and the state read under it.
+pub struct Allocator {
+    dir: PathBuf,
+    _lock: Lock,
+    pub state: State,
+    config: Config,
+}
+
+impl Allocator {
+    /// Take the lock, then read the configuration and the engine.
+    pub fn open(config: Config) -> Result<Allocator, String> {
+        let dir = state_dir();
+        let lock = Lock::acquire(&dir)?;
+        let state = State::read(&dir);
+        Ok(Allocator {
+            dir,
+            _lock: lock,
+            state,
+            config,
+        })
+    }
+
+    /// An allocator over a given state (tests, benchmarks); `dir` holds
+    /// the lock and the reservations.
+    pub fn with_state(dir: &Path, config: Config, state: State) -> Result<Allocator, String> {
+        Ok(Allocator {
+            dir: dir.to_path_buf(),
+            _lock: Lock::acquire(dir)?,
+            state,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn quota(&self, user: &str) -> Result<Quota, String> {
+        let limits = self.config.limits(user);
+        Quota::of(&self.config, &limits, user).map_err(|e| e.to_string())
+    }
+
+    /// The devices `container` holds already (engine or reservation).
+    pub fn holding(&mut self, container: &str) -> Option<Grant> {
+        let info = self.state.reader.container_gpu(container)?;
+        let gpueq = info.slots.iter().map(|s| self.state.slot_gpueq(s)).sum();
+        Some(Grant {
+            slots: info.slots,
+            uuids: info.uuids,
+            gpueq,
+            already: true,
+        })
+    }
+
+    /// The quota layers for adding `weight` gpueq to `user`: the group's
+    /// aggregate limit, then the user's own.
+    fn check_quota(&mut self, user: &str, quota: &Quota, weight: f64) -> Result<(), String> {
+        let current = self.state.reader.user_gpu_equivalents(user);
+        if let Some(limit) = quota.aggregate {
+            if current + weight > limit + EPSILON {
+                return Err(format!(
+                    "AGGREGATE_GPU_QUOTA_EXCEEDED ({}+{}>{})",
+                    format_g(current),
+                    format_g(weight),
+                    format_g(limit)
+                ));
+            }
+        }
+        if current + weight > quota.max_gpueq + EPSILON {
+            return Err(format!(
+                "USER_AT_LIMIT ({}/{})",
+                format_g(current),
+                format_g(quota.max_gpueq)
+            ));
+        }
+        Ok(())
+    }
+
+    /// Pick `n` slots for `user`, or say why not.  Quotas are checked
+    /// against the real weight of the slots picked (a MIG device counts
+    /// its compute fraction).
+    fn pick(&mut self, user: &str, quota: &Quota, n: usize) -> Result<Vec<FreeSlot>, String> {
+        let mut picked: Vec<FreeSlot> = Vec::new();
+        let mut shortage = None;
+        for _ in 0..n {
+            let exclude: Vec<String> = picked.iter().map(|f| f.slot.clone()).collect();
+            match self.state.suggest(quota.allow_full, &exclude) {
+                Ok(f) => picked.push(f),
+                Err(e) => {
+                    shortage = Some(e);
+                    break;
+                }
+            }
+        }
+        let weight = if shortage.is_some() {
+            n as f64
+        } else {
+            picked.iter().map(|f| f.gpueq).sum()
+        };
+        self.check_quota(user, quota, weight)?;
+        match shortage {
+            Some(e) => Err(e),
+            None if picked.is_empty() => Err("NO_GPU_AVAILABLE".to_string()),
+            None => Ok(picked),
+        }
+    }
+
+    /// `allocate`: one slot for `container`.  `max_gpus` (the CLI's)
+    /// overrides the configured gpueq quota.
+    pub fn allocate(
+        &mut self,
+        user: &str,
+        container: &str,
+        max_gpus: Option<f64>,
+    ) -> Result<Grant, String> {
+        if let Some(g) = self.holding(container) {
+            return Ok(g);
+        }
+        let mut quota = self.quota(user)?;
+        if let Some(m) = max_gpus {
+            quota.max_gpueq = m;
+        }
+        let picked = self.pick(user, &quota, 1)?;
+        Ok(grant(picked))
+    }
+
+    /// `allocate-multi`: `n` slots for one container, at most the
+    /// per-container cap.  One self-heal: stale containers of the user are
+    /// released and the quotas checked again.
+    pub fn allocate_multi(&mut self, user: &str, container: &str, n: i64) -> Result<Grant, String> {
+        if let Some(g) = self.holding(container) {
+            return Ok(g);
+        }
+        let quota = self.quota(user)?;
+        if n > quota.per_container {
+            return Err(format!(
+                "EXCEEDS_CONTAINER_LIMIT ({n}>{})",
+                quota.per_container
+            ));
+        }
+        let n = n.max(0) as usize;
+        match self.pick(user, &quota, n) {
+            Err(e) if is_quota(&e) && !self.release_stale(Some(user)).is_empty() => {
+                self.refresh();
+                self.pick(user, &quota, n).map(grant)
+            }
+            other => other.map(grant),
+        }
+    }
+
+    /// `allocate-external`: one slot for a container made outside DS01's
+    /// commands.  Quota refusals start with `QUOTA_EXCEEDED` (the docker
+    /// wrapper's contract: do not retry).
+    pub fn allocate_external(&mut self, user: &str) -> Result<Grant, String> {
+        let quota = self.quota(user)?;
+        let attempt = |a: &mut Allocator| {
+            a.pick(user, &quota, 1).map(grant).map_err(|e| {
+                if is_quota(&e) {
+                    format!("QUOTA_EXCEEDED:{e}")
+                } else {
+                    e
+                }
+            })
+        };
+        match attempt(self) {
+            Err(e)
+                if e.starts_with("QUOTA_EXCEEDED")
+                    && !self.release_stale(Some(user)).is_empty() =>
+            {
+                self.refresh();
+                attempt(self)
+            }
+            other => other,
+        }
+    }
+
+    /// Record `r`, replacing any reservation for the same container.
+    pub fn reserve(&mut self, r: Reservation) -> Result<(), String> {
+        let mut list: Vec<Reservation> = self
+            .state
+            .reservations
+            .iter()
+            .filter(|x| x.container != r.container)
+            .cloned()
+            .collect();
+        list.push(r);
+        write_reservations(&self.dir, &list)?;
+        self.refresh_with(list);
+        Ok(())
+    }
+
+    /// Drop the reservation of `container`; returns it when there was one.
+    pub fn unreserve(&mut self, container: &str) -> Result<Option<Reservation>, String> {
+        let found = self
+            .state
+            .reservations
+            .iter()
+            .find(|r| r.container == container)
+            .cloned();
+        if found.is_some() {
+            let list: Vec<Reservation> = self
+                .state
+                .reservations
+                .iter()
+                .filter(|r| r.container != container)
+                .cloned()
+                .collect();
+            write_reservations(&self.dir, &list)?;
+            self.refresh_with(list);
+        }
+        Ok(found)
+    }
+
+    fn refresh(&mut self) {
+        self.state = State::read(&self.dir);
+    }
+
+    fn refresh_with(&mut self, reservations: Vec<Reservation>) {
+        let containers = std::mem::take(&mut self.state.containers);
+        let inventory = self.state.reader.inventory().clone();
+        let per_gpu = self.state.reader.slots_per_gpu();
+        self.state = State::with(containers, inventory, per_gpu, reservations);
+    }
+
+    /// `release-stale`: remove stopped GPU-holding containers whose hold is
+    /// over (of `user`, or of everybody); returns `(container, reason)`.
+    /// A container that never ran is stale only once it is older than
+    /// `policies.created_container_timeout_m` (default 30 minutes): the
+    /// original removed a create that was seconds old.
+    pub fn release_stale(&mut self, user: Option<&str>) -> Vec<(String, String)> {
+        let now = now_secs() as f64;
+        let created_timeout_m = self
+            .config
+            .section("policies")
+            .get("created_container_timeout_m")
+            .and_then(py_float)
+            .unwrap_or(30.0);
+        let mut removed = Vec::new();
+        let mut engine = None;
+        for c in self.state.containers.clone() {
+            if c.running || !c.is_tracked() || self.state.reader.gpu_info(&c).is_none() {
+                continue;
+            }
+            let owner = c.owner();
+            if user.is_some_and(|u| u != owner) {
+                continue;
+            }
+            let finished = parse_rfc3339(&c.finished_at).filter(|t| *t > 0.0);
+            let interface = c.interface();
+            let reason = match finished {
+                None => {
+                    let age = parse_rfc3339(&c.created).map_or(0.0, |t| now - t);
+                    if age <= created_timeout_m * 60.0 {
+                        continue;
+                    }
+                    "Invalid FinishedAt - stale allocation".to_string()
+                }
+                Some(_) if interface == "orchestration" || interface == "api" => {
+                    format!("{interface} interface - binary state (stopped→removed)")
+                }
+                Some(t) => {
+                    let limits = self.config.limits(&owner);
+                    let Some(hold) = limits
+                        .get("gpu_hold_after_stop_h")
+                        .and_then(parse_duration_s)
+                    else {
+                        continue;
+                    };
+                    let elapsed = now - t;
+                    if elapsed <= hold {
+                        continue;
+                    }
+                    format!("Timeout exceeded ({elapsed:.0}s > {hold:.0}s)")
+                }
+            };
+            let engine = match &mut engine {
+                Some(e) => e,
+                None => match crate::engine::Engine::connect() {
+                    Ok(e) => engine.insert(e),
+                    Err(_) => break,
+                },
+            };
+            if engine.remove_container_force(&c.name).is_ok() {
+                removed.push((c.name.clone(), reason));
+            }
+        }
+        removed
+    }
+}
+
+fn is_quota(reason: &str) -> bool {
+    reason.starts_with("USER_AT_LIMIT") || reason.starts_with("AGGREGATE_GPU_QUOTA_EXCEEDED")
+}
+
+fn grant(picked: Vec<FreeSlot>) -> Grant {
+    Grant {
+        gpueq: picked.iter().map(|f| f.gpueq).sum(),
+        slots: picked.iter().map(|f| f.slot.clone()).collect(),
+        uuids: picked.into_iter().map(|f| f.uuid).collect(),
+        already: false,
+    }
+}
+
+/// `0.5`, `"0.5h"`, `"30m"`, `"1d"` → seconds (hours when no unit);
+/// `null`/`indefinite` → None.
+fn parse_duration_s(v: &Value) -> Option<f64> {
+    let text = pyfmt::str_of(v).trim().to_lowercase();
+    if matches!(v, Value::Null) || text.is_empty() || text == "null" || text == "indefinite" {
+        return None;
+    }
+    let number: String = text
+        .chars()
+        .skip_while(|c| !c.is_ascii_digit() && *c != '.')
+        .take_while(|c| c.is_ascii_digit() || *c == '.')
+        .collect();
+    let value: f64 = number.parse().ok()?;
+    let unit = if text.contains('h') {
+        3600.0
+    } else if text.contains('d') {
+        86400.0
+    } else if text.contains('m') {
+        60.0
+    } else {
+        3600.0
+    };
+    Some(value * unit)
+}
+
+/// `2026-11-28T12:49:57.123456789Z` (or `+01:00`) → Unix seconds; None for
+/// Docker's zero time and for text that is not a timestamp.
+pub fn parse_rfc3339(text: &str) -> Option<f64> {
+    let (date, time) = text.split_once('T')?;
+    let mut d = date.split('-');
+    let (y, m, day): (i64, i64, i64) = (
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+        d.next()?.parse().ok()?,
+    );
+    if y < 1970 {
+        return None;
+    }
+    let (clock, offset) = match time.find(['Z', '+', '-']) {
+        Some(i) => (&time[..i], &time[i..]),
+        None => (time, "Z"),
+    };
+    let mut c = clock.split(':');
+    let (h, min): (i64, i64) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?);
+    let sec: f64 = c.next()?.parse().ok()?;
+    let offset_s = match offset {
+        "Z" | "" => 0,
+        o => {
+            let sign = if o.starts_with('-') { -1 } else { 1 };
+            let (oh, om) = o[1..].split_once(':')?;
+            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
+        }
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    Some((days * 86400 + h * 3600 + min * 60 - offset_s) as f64 + sec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inventory() -> Inventory {
+        Inventory::parse_list(
+            "GPU 0: A100 (UUID: GPU-0)\n\
+             GPU 1: A100 (UUID: GPU-1)\n\
+             GPU 2: A100 (UUID: GPU-2)\n\
+             \x20 MIG 3g.20gb Device 0: (UUID: MIG-20)\n\
+             \x20 MIG 3g.20gb Device 1: (UUID: MIG-21)\n",
+        )
+    }
+
+    fn holder(name: &str, user: &str, uuids: &str) -> Container {
+        Container {
+            name: name.to_string(),
+            labels: HashMap::from([
+                ("ds01.user".to_string(), user.to_string()),
+                ("ds01.gpu.uuids".to_string(), uuids.to_string()),
+            ]),
+            status: "created".to_string(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn held_devices_are_not_offered() {
+        let mut s = State::with(
+            vec![holder("a._.1", "alice", "GPU-0")],
+            inventory(),
+            Num::Int(1),
+            vec![Reservation::for_a_while(
+                "b._.2",
+                "bob",
+                vec!["MIG-20".into()],
+            )],
+        );
+        let free: Vec<String> = s.available().into_iter().map(|f| f.slot).collect();
+        assert_eq!(free, ["1", "2.1"]);
+        assert_eq!(s.suggest(false, &[]).map(|f| f.slot), Ok("2.1".to_string()));
+        assert_eq!(s.suggest(true, &[]).map(|f| f.slot), Ok("1".to_string()));
+        assert_eq!(s.user_container_count("bob"), 1);
+    }
+
+    #[test]
+    fn reservations_end_with_their_container_or_time() {
+        let mut expired = Reservation::for_a_while("x", "u", vec!["GPU-1".into()]);
+        expired.expires = 1;
+        let made = Reservation::for_a_while("a._.1", "u", vec!["GPU-1".into()]);
+        let mut dead = Reservation::for_this_process("y", "u", vec!["GPU-1".into()]);
+        dead.pid_start += 1;
+        let s = State::with(
+            vec![holder("a._.1", "alice", "GPU-0")],
+            inventory(),
+            Num::Int(1),
+            vec![expired, made, dead],
+        );
+        assert!(s.reservations.is_empty());
+        let live = Reservation::for_this_process("z", "u", vec![]);
+        assert_eq!(Reservation::parse(&live.line()), Some(live));
+    }
+
+    #[test]
+    fn only_mig_left_for_students() {
+        let mut s = State::with(
+            vec![holder("a", "x", "MIG-20,MIG-21")],
+            inventory(),
+            Num::Int(1),
+            vec![],
+        );
+        assert_eq!(
+            s.suggest(false, &[]),
+            Err("No MIG instances available (only full GPUs free, user not permitted)".into())
+        );
+        assert_eq!(
+            s.suggest(true, &["0".into(), "1".into()]),
+            Err("No GPUs available (all allocated)".into())
+        );
+    }
+
+    #[test]
+    fn timestamps_and_durations() {
+        assert_eq!(parse_rfc3339("1970-01-02T00:00:01Z"), Some(86401.0));
+        assert_eq!(parse_rfc3339("0001-01-01T00:00:00Z"), None);
+        assert_eq!(
+            parse_rfc3339("2026-11-28T12:49:57.5+01:00"),
+            Some(1_795_870_197.5 - 3600.0)
+        );
+        assert_eq!(parse_duration_s(&Value::from(0.25)), Some(900.0));
+        assert_eq!(parse_duration_s(&Value::from("30m")), Some(1800.0));
+        assert_eq!(parse_duration_s(&Value::Null), None);
+    }
+}
