@@ -4,6 +4,7 @@
 //! names through [`username`]; there is one implementation of each.
 
 pub mod allocator;
+pub mod check_limits;
 pub mod get_resource_limits;
 pub mod gpu_allocator;
 pub mod gpu_availability_checker;
@@ -26,6 +27,8 @@ pub const COMMANDS: &[&str] = &[
     gpu_allocator::ALIAS,
     gpu_availability_checker::NAME,
     gpu_availability_checker::ALIAS,
+    check_limits::NAME,
+    check_limits::ALIAS,
 ];
 
 /// Run the DS01 command `name` with `args`; returns the exit code.
@@ -37,6 +40,7 @@ pub fn main(name: &str, args: &[String]) -> i32 {
         gpu_availability_checker::NAME | gpu_availability_checker::ALIAS => {
             gpu_availability_checker::main(args)
         }
+        check_limits::NAME | check_limits::ALIAS => check_limits::main(args),
         other => {
             Failure::stderr(127, format!("ds01: no DS01 command is called '{other}'\n")).report()
         }

@@ -1,0 +1,170 @@
+//! `check-limits` against the recorded sessions of the original that need
+//! no containers (`../shared/compat/ds01/061`, `062`, `063`, `120`: `--help`,
+//! `-h`, `--info` and an unknown flag all print the dashboard of a user
+//! without containers), without root or a Docker engine: the recording
+//! machine's configuration is assembled in a temporary directory, its fake
+//! `nvidia-smi -L` becomes `DS01_GPU_FIXTURE`, and `DOCKER_HOST` points
+//! where no engine answers (which counts as no containers, as the
+//! original's failed `docker ps` did).  Skipped when `../shared` is absent.
+//! The sessions with a GPU held (629, 630) need the engine: the replay
+//! harness runs them.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// `nvidia-smi -L` of the recording machine (its fake, see the sessions'
+/// README): 4 A100s, GPUs 2 and 3 in MIG mode.
+const NVIDIA_SMI_L: &str = "\
+GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-0a0a0a0a-1111-2222-3333-000000000000)
+GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-1b1b1b1b-1111-2222-3333-111111111111)
+GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-2c2c2c2c-1111-2222-3333-222222222222)
+  MIG 3g.20gb     Device  0: (UUID: MIG-2c000000-aaaa-bbbb-cccc-000000000000)
+  MIG 3g.20gb     Device  1: (UUID: MIG-2c000001-aaaa-bbbb-cccc-000000000001)
+GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
+  MIG 2g.10gb     Device  0: (UUID: MIG-3d000000-aaaa-bbbb-cccc-000000000000)
+  MIG 2g.10gb     Device  1: (UUID: MIG-3d000001-aaaa-bbbb-cccc-000000000001)
+  MIG 2g.10gb     Device  2: (UUID: MIG-3d000002-aaaa-bbbb-cccc-000000000002)
+";
+
+const SESSIONS: [&str; 4] = [
+    "061-check-limits-help",
+    "062-check-limits-h",
+    "063-check-limits-info",
+    "120-check-limits-unknown-opt",
+];
+
+fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    p.join("data/resource-limits.yaml").is_file().then_some(p)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).expect("mkdir");
+    for entry in fs::read_dir(from).expect("fixture dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).expect("copy fixture file");
+        }
+    }
+}
+
+/// The command line, stdout (without the recorder's final newline) and
+/// exit code of a recorded session.
+fn recorded(path: &Path) -> (Vec<String>, String, i32) {
+    let text = fs::read_to_string(path).expect("session readable");
+    let command = text
+        .lines()
+        .find_map(|l| l.strip_prefix("# command: "))
+        .expect("command line");
+    let args = command
+        .split_whitespace()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    let out_mark = "=== stdout ===\n";
+    let out_at = text.find(out_mark).expect("stdout section") + out_mark.len();
+    let err_at = text.find("\n=== stderr ===\n").expect("stderr section");
+    let stdout = text[out_at..err_at].to_string();
+    let exit = text
+        .split("=== exit: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .and_then(|c| c.parse().ok())
+        .expect("exit code");
+    (args, stdout, exit)
+}
+
+#[test]
+fn recorded_dashboards_without_containers() {
+    let Some(shared) = shared() else {
+        eprintln!("../shared not present: skipped");
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("ds01-check-limits-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let config = dir.join("config");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config");
+    copy_dir(&fixture, &config);
+    fs::copy(
+        shared.join("data/resource-limits.yaml"),
+        config.join("resource-limits.yaml"),
+    )
+    .expect("copy yaml");
+    let gpus = dir.join("nvidia-smi-L.txt");
+    fs::write(&gpus, NVIDIA_SMI_L).expect("gpu fixture");
+    let home = dir.join("home");
+    fs::create_dir_all(&home).expect("home");
+
+    let mut failures = Vec::new();
+    for name in SESSIONS {
+        let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{name}.txt")));
+        let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+            .arg("check-limits")
+            .args(&args)
+            .env_clear()
+            .env("USER", "alice")
+            .env("HOME", &home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("DS01_CONFIG_DIR", &config)
+            .env("DS01_GPU_FIXTURE", &gpus)
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}/no-engine.sock", dir.display()),
+            )
+            .output()
+            .expect("run ds01");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if stdout != want || !stderr.is_empty() || out.status.code() != Some(exit) {
+            failures.push(format!(
+                "{name}\n  want {exit} {want:?}\n  got  {:?} {stdout:?} {stderr:?}",
+                out.status.code()
+            ));
+        }
+    }
+
+    // The alias answers the same.
+    let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+        .arg("get-limits")
+        .env_clear()
+        .env("USER", "alice")
+        .env("HOME", &home)
+        .env("DS01_CONFIG_DIR", &config)
+        .env("DS01_GPU_FIXTURE", &gpus)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}/no-engine.sock", dir.display()),
+        )
+        .output()
+        .expect("run ds01");
+    let (_, want, _) = recorded(&shared.join(format!("compat/ds01/{}.txt", SESSIONS[0])));
+    if String::from_utf8_lossy(&out.stdout) != want {
+        failures.push("get-limits differs from check-limits".to_string());
+    }
+
+    // No configuration: the original's message, exit 1.
+    let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+        .arg("check-limits")
+        .env_clear()
+        .env("USER", "alice")
+        .env("HOME", &home)
+        .env("DS01_CONFIG_DIR", dir.join("missing"))
+        .env("DS01_GPU_FIXTURE", &gpus)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}/no-engine.sock", dir.display()),
+        )
+        .output()
+        .expect("run ds01");
+    if out.stdout != b"\x1b[0;31mCould not retrieve limits. Contact admin.\x1b[0m\n"
+        || out.status.code() != Some(1)
+    {
+        failures.push(format!("missing config: {out:?}"));
+    }
+
+    let _ = fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
