@@ -34,6 +34,11 @@ pub fn find(name: &str) -> Option<Command> {
     if name == "mlc" {
         return Some(Command::Mlc);
     }
+    // On a DS01 server `mlc-create` is DS01's wrapper (limits, GPU
+    // allocation), as the original installation linked it.
+    if name == "mlc-create" && crate::ds01::limits::installed() {
+        return Some(Command::Ds01(crate::ds01::mlc_create::NAME));
+    }
     if let Some(ds01) = crate::ds01::COMMANDS.iter().find(|c| **c == name) {
         return Some(Command::Ds01(ds01));
     }

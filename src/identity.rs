@@ -53,6 +53,24 @@ pub fn user_by_name(name: &str) -> Option<PasswdEntry> {
     passwd_entries().into_iter().find(|e| e.name == name)
 }
 
+/// Whether this process is in the group `name` (its gid or one of its
+/// supplementary groups, as /etc/group numbers them).
+pub fn in_group(name: &str) -> bool {
+    let text = fs::read_to_string("/etc/group").unwrap_or_default();
+    let Some(gid) = text.lines().find_map(|line| {
+        let f: Vec<&str> = line.split(':').collect();
+        (f.len() >= 3 && f[0] == name).then(|| f[2].parse::<u32>().ok())?
+    }) else {
+        return false;
+    };
+    // SAFETY: getgid has no preconditions; getgroups writes at most
+    // `groups.len()` entries into the buffer it is given.
+    let mut groups = vec![0 as libc::gid_t; 256];
+    let n = unsafe { libc::getgroups(groups.len() as libc::c_int, groups.as_mut_ptr()) };
+    let own = unsafe { libc::getegid() };
+    own == gid || groups[..n.max(0) as usize].contains(&gid)
+}
+
 /// The audit login uid of this process, if a login session set one.
 fn login_uid() -> Option<u32> {
     let text = fs::read_to_string("/proc/self/loginuid").ok()?;

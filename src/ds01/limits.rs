@@ -43,6 +43,15 @@ pub const OVERRIDES_FILE: &str = "user-overrides.yaml";
 pub const EXEMPTIONS_FILE: &str = "lifecycle-exemptions.yaml";
 pub const GROUPS_DIR: &str = "groups";
 
+/// Whether this host has a DS01 installation: `$DS01_CONFIG_DIR` set, or a
+/// `resource-limits.yaml` in one of [`SYSTEM_CONFIG_DIRS`].
+pub fn installed() -> bool {
+    std::env::var_os(CONFIG_DIR_ENV).is_some()
+        || SYSTEM_CONFIG_DIRS
+            .iter()
+            .any(|d| Path::new(d).join(LIMITS_FILE).exists())
+}
+
 /// The configuration directory: `$DS01_CONFIG_DIR`, else the first of
 /// [`SYSTEM_CONFIG_DIRS`] holding `resource-limits.yaml`, else the first
 /// of them (so that the error names where the file belongs).

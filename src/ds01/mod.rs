@@ -11,6 +11,7 @@ pub mod gpu_availability_checker;
 pub mod gpu_state_reader;
 pub mod gpus;
 pub mod limits;
+pub mod mlc_create;
 pub mod pyfmt;
 pub mod username;
 
@@ -29,6 +30,7 @@ pub const COMMANDS: &[&str] = &[
     gpu_availability_checker::ALIAS,
     check_limits::NAME,
     check_limits::ALIAS,
+    mlc_create::NAME,
 ];
 
 /// Run the DS01 command `name` with `args`; returns the exit code.
@@ -37,6 +39,7 @@ pub fn main(name: &str, args: &[String]) -> i32 {
         get_resource_limits::NAME => get_resource_limits::main(args),
         gpu_state_reader::NAME | gpu_state_reader::ALIAS => gpu_state_reader::main(args),
         gpu_allocator::NAME | gpu_allocator::ALIAS => gpu_allocator::main(args),
+        mlc_create::NAME => mlc_create::main(args),
         gpu_availability_checker::NAME | gpu_availability_checker::ALIAS => {
             gpu_availability_checker::main(args)
         }

@@ -13,18 +13,10 @@ use bollard::models::{
 };
 use std::collections::HashMap;
 
-/// Where a DS01 installation keeps its configuration; when one exists, no
-/// container is created privileged.
-const DS01_CONFIG_FILES: [&str; 2] = [
-    "/etc/ds01/resource-limits.yaml",
-    "/opt/ds01-infra/config/runtime/resource-limits.yaml",
-];
-
+/// With a DS01 installation on the host, no container is created
+/// privileged.
 fn ds01_installed() -> bool {
-    std::env::var_os("DS01_CONFIG_DIR").is_some()
-        || DS01_CONFIG_FILES
-            .iter()
-            .any(|f| std::path::Path::new(f).exists())
+    crate::ds01::limits::installed()
 }
 
 /// Docker's `RAMInBytes`: `512m`, `32g`, `1.5GB` (binary units).
@@ -191,6 +183,11 @@ impl Plan {
 
         let mut env = Vec::new();
         let gpu_request = if rocm {
+            None
+        } else if ds01 && gpus == "none" {
+            // A CPU-only container sees no GPU at all, even where the
+            // image asks the NVIDIA runtime for every one.
+            env.push("NVIDIA_VISIBLE_DEVICES=void".to_string());
             None
         } else if ds01 && gpus.starts_with("device=") {
             // DS01 hands over explicit devices (GPU or MIG UUIDs), all of them.
