@@ -519,7 +519,7 @@ impl Replay {
         // reservation of an earlier session may carry over into this one.
         let state = extras.join("state");
         if std::fs::create_dir_all(&state).is_ok() {
-            let _ = std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o1777));
+            let _ = std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777));
             env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
         }
         env.push((

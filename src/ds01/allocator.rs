@@ -23,7 +23,8 @@
 //!   `$DS01_RESERVATION_TTL` seconds (default 120).
 //!
 //! The lock and the reservations live in `$DS01_STATE_DIR` (default
-//! `/run/ds01`, a tmpfs: reservations never outlive a reboot).  The lock
+//! `/run/ds01`, a tmpfs: reservations never outlive a reboot; made mode
+//! 0777, not sticky, so that any user can replace the reservations file).  The lock
 //! waits up to `$DS01_LOCK_TIMEOUT` seconds (default 60) and then refuses;
 //! the original gave up after 5 s and went on without any lock.
 
@@ -31,6 +32,7 @@ use super::gpu_state_reader::{is_full_gpu, Container, Num, Reader};
 use super::gpus::{Device, Inventory};
 use super::limits::{py_float, Config, ConfigError, Limits, Setting};
 use super::pyfmt::{self, format_g};
+use bollard::models::{ContainerSummary, ContainerSummaryStateEnum, DeviceRequest};
 use serde_yaml::Value;
 use std::collections::{HashMap, HashSet};
 use std::fs::{self, File, OpenOptions};
@@ -71,14 +73,15 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Creates the state directory world-writable and sticky (every user of
-/// the server allocates), as `/tmp` is.
+/// Creates the state directory world-writable (every user of the server
+/// allocates).  Not sticky: the reservations file is replaced by rename,
+/// whoever wrote it last, which a sticky directory forbids.
 fn ensure_dir(dir: &Path) -> std::io::Result<()> {
     if dir.is_dir() {
         return Ok(());
     }
     fs::create_dir_all(dir)?;
-    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o1777));
+    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o777));
     Ok(())
 }
 
@@ -207,11 +210,8 @@ impl Reservation {
         })
     }
 
-    fn is_live(&self, now: u64, existing: &HashSet<&str>) -> bool {
-        if self.expires <= now || existing.contains(self.container.as_str()) {
-            return false;
-        }
-        self.pid == 0 || process_start(self.pid) == Some(self.pid_start)
+    fn is_live(&self, now: u64) -> bool {
+        self.expires > now && (self.pid == 0 || process_start(self.pid) == Some(self.pid_start))
     }
 
     /// How the state reader sees it: a container of `user` holding the
@@ -241,9 +241,19 @@ fn process_start(pid: u32) -> Option<u64> {
     rest.split_whitespace().nth(19)?.parse().ok()
 }
 
-fn read_reservations(dir: &Path) -> Vec<Reservation> {
+/// The reservations in `dir` that are still live now: not expired, and
+/// their process (if any) still running.  This must be read *before* the
+/// containers are listed: a create that finishes in between is then either
+/// still reserved or already in the listing, never neither.
+fn live_reservations(dir: &Path) -> Vec<Reservation> {
+    let now = now_secs();
     fs::read_to_string(dir.join(RESERVATIONS_FILE))
-        .map(|text| text.lines().filter_map(Reservation::parse).collect())
+        .map(|text| {
+            text.lines()
+                .filter_map(Reservation::parse)
+                .filter(|r| r.is_live(now))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -268,6 +278,101 @@ fn write_reservations(dir: &Path, list: &[Reservation]) -> Result<(), String> {
     })
 }
 
+const DEVICE_CACHE_FILE: &str = "device-cache";
+
+/// Every container with what the allocator needs of it, in one listing.
+/// The listing lacks a container's device requests and cgroup parent; both
+/// are fixed when the container is created, so they are inspected once per
+/// container ID and remembered in `dir` (entries of removed containers are
+/// dropped).  A decision then costs one engine request, not one per
+/// container.
+fn list_with_devices(
+    engine: &mut crate::engine::Engine,
+    dir: &Path,
+) -> Result<Vec<Container>, crate::engine::EngineError> {
+    let list = engine.list_containers(true, &[], false)?;
+    let path = dir.join(DEVICE_CACHE_FILE);
+    let mut cache: HashMap<String, (String, Vec<String>)> = fs::read_to_string(&path)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split('\t');
+            let (id, cgroup, ids) = (f.next()?, f.next()?, f.next()?);
+            let ids = ids.split(',').filter(|u| !u.is_empty()).map(str::to_string);
+            Some((id.to_string(), (cgroup.to_string(), ids.collect())))
+        })
+        .collect();
+    let unknown: Vec<String> = list
+        .iter()
+        .filter_map(|c| c.id.clone())
+        .filter(|id| !cache.contains_key(id))
+        .collect();
+    let fresh = !unknown.is_empty() || cache.len() != list.len();
+    for c in engine.inspect_containers(&unknown)? {
+        let host = c.host_config.unwrap_or_default();
+        let ids = host
+            .device_requests
+            .unwrap_or_default()
+            .first()
+            .and_then(|r| r.device_ids.clone())
+            .unwrap_or_default();
+        if let Some(id) = c.id {
+            cache.insert(id, (host.cgroup_parent.unwrap_or_default(), ids));
+        }
+    }
+    let listed: HashSet<&str> = list.iter().filter_map(|c| c.id.as_deref()).collect();
+    cache.retain(|id, _| listed.contains(id.as_str()));
+    if fresh {
+        let text: String = cache
+            .iter()
+            .map(|(id, (cgroup, ids))| format!("{id}\t{cgroup}\t{}\n", ids.join(",")))
+            .collect();
+        let tmp = dir.join(format!("{DEVICE_CACHE_FILE}.{}", std::process::id()));
+        if fs::write(&tmp, text).is_ok() {
+            let _ = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o666));
+            let _ = fs::rename(&tmp, &path);
+        }
+    }
+    Ok(list
+        .into_iter()
+        .filter_map(|s| {
+            let (cgroup, ids) = cache.get(s.id.as_deref()?)?.clone();
+            Some(from_summary(s, cgroup, ids))
+        })
+        .collect())
+}
+
+fn from_summary(s: ContainerSummary, cgroup_parent: String, ids: Vec<String>) -> Container {
+    let state = s.state.unwrap_or(ContainerSummaryStateEnum::EMPTY);
+    let running = matches!(
+        state,
+        ContainerSummaryStateEnum::RUNNING
+            | ContainerSummaryStateEnum::PAUSED
+            | ContainerSummaryStateEnum::RESTARTING
+    );
+    Container {
+        name: s
+            .names
+            .and_then(|n| n.into_iter().next())
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        labels: s.labels.unwrap_or_default(),
+        cgroup_parent,
+        device_requests: if ids.is_empty() {
+            Vec::new()
+        } else {
+            vec![DeviceRequest {
+                device_ids: Some(ids),
+                ..Default::default()
+            }]
+        },
+        running,
+        status: state.to_string(),
+        ..Default::default()
+    }
+}
+
 /// What the engine and the live reservations say, read once.
 pub struct State {
     pub reader: Reader,
@@ -277,27 +382,44 @@ pub struct State {
 }
 
 impl State {
-    /// Read the engine, the inventory and the reservations in `dir`.
-    pub fn read(dir: &Path) -> State {
+    /// Read the engine, the inventory and the reservations in `dir`.  An
+    /// engine that does not answer is an error: an allocation decided on
+    /// "no containers" would hand out devices that are taken.
+    pub fn read(dir: &Path) -> Result<State, String> {
+        let fail = |e: crate::engine::EngineError| format!("cannot read the containers: {e}");
+        let reservations = live_reservations(dir);
+        let mut engine = crate::engine::Engine::connect().map_err(fail)?;
+        let containers = list_with_devices(&mut engine, dir).map_err(fail)?;
+        let mut base = Reader::new();
+        let inventory = base.inventory().clone();
+        let per_gpu = base.slots_per_gpu();
+        Ok(State::with(containers, inventory, per_gpu, reservations))
+    }
+
+    /// For reports: an engine that does not answer reads as "no
+    /// containers", as the original's failed `docker ps` did.
+    pub fn read_for_report(dir: &Path) -> State {
+        let reservations = live_reservations(dir);
         let mut base = Reader::new();
         let containers = base.containers().to_vec();
         let inventory = base.inventory().clone();
         let per_gpu = base.slots_per_gpu();
-        State::with(containers, inventory, per_gpu, read_reservations(dir))
+        State::with(containers, inventory, per_gpu, reservations)
     }
 
-    /// A state over given parts (tests, benchmarks).
+    /// A state over given parts (tests, benchmarks): `reservations` must
+    /// be live ones, read before `containers` were listed; those whose
+    /// container exists are dropped (the engine now says what it holds).
     pub fn with(
         containers: Vec<Container>,
         inventory: Inventory,
         per_gpu: Num,
         reservations: Vec<Reservation>,
     ) -> State {
-        let now = now_secs();
         let existing: HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
         let reservations: Vec<Reservation> = reservations
             .into_iter()
-            .filter(|r| r.is_live(now, &existing))
+            .filter(|r| !existing.contains(r.container.as_str()))
             .collect();
         let mut all = containers.clone();
         all.extend(reservations.iter().map(Reservation::as_container));
@@ -482,30 +604,44 @@ pub struct Allocator {
     _lock: Lock,
     pub state: State,
     config: Config,
+    /// When the lock was asked for, taken, and the state read (bench/alloc).
+    timing: [Instant; 3],
+}
+
+/// `$DS01_ALLOC_TIMING` set: each allocation reports on stderr how long it
+/// waited for the lock, read the engine, and decided (bench/alloc).
+pub const TIMING_ENV: &str = "DS01_ALLOC_TIMING";
+
+impl Drop for Allocator {
+    fn drop(&mut self) {
+        if std::env::var_os(TIMING_ENV).is_none() {
+            return;
+        }
+        let [asked, locked, read] = self.timing;
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        crate::ui::err(&format!(
+            "ds01-alloc-timing wait_ms={:.3} read_ms={:.3} decide_ms={:.3}\n",
+            ms(locked - asked),
+            ms(read - locked),
+            ms(read.elapsed())
+        ));
+    }
 }
 
 impl Allocator {
     /// Take the lock, then read the configuration and the engine.
     pub fn open(config: Config) -> Result<Allocator, String> {
         let dir = state_dir();
+        let asked = Instant::now();
         let lock = Lock::acquire(&dir)?;
-        let state = State::read(&dir);
+        let locked = Instant::now();
+        let state = State::read(&dir)?;
         Ok(Allocator {
             dir,
             _lock: lock,
             state,
             config,
-        })
-    }
-
-    /// An allocator over a given state (tests, benchmarks); `dir` holds
-    /// the lock and the reservations.
-    pub fn with_state(dir: &Path, config: Config, state: State) -> Result<Allocator, String> {
-        Ok(Allocator {
-            dir: dir.to_path_buf(),
-            _lock: Lock::acquire(dir)?,
-            state,
-            config,
+            timing: [asked, locked, Instant::now()],
         })
     }
 
@@ -619,7 +755,7 @@ impl Allocator {
         let n = n.max(0) as usize;
         match self.pick(user, &quota, n) {
             Err(e) if is_quota(&e) && !self.release_stale(Some(user)).is_empty() => {
-                self.refresh();
+                self.refresh()?;
                 self.pick(user, &quota, n).map(grant)
             }
             other => other.map(grant),
@@ -645,7 +781,7 @@ impl Allocator {
                 if e.starts_with("QUOTA_EXCEEDED")
                     && !self.release_stale(Some(user)).is_empty() =>
             {
-                self.refresh();
+                self.refresh()?;
                 attempt(self)
             }
             other => other,
@@ -689,8 +825,9 @@ impl Allocator {
         Ok(found)
     }
 
-    fn refresh(&mut self) {
-        self.state = State::read(&self.dir);
+    fn refresh(&mut self) -> Result<(), String> {
+        self.state = State::read(&self.dir)?;
+        Ok(())
     }
 
     fn refresh_with(&mut self, reservations: Vec<Reservation>) {
@@ -714,13 +851,26 @@ impl Allocator {
             .and_then(py_float)
             .unwrap_or(30.0);
         let mut removed = Vec::new();
-        let mut engine = None;
-        for c in self.state.containers.clone() {
-            if c.running || !c.is_tracked() || self.state.reader.gpu_info(&c).is_none() {
+        let Ok(mut engine) = crate::engine::Engine::connect() else {
+            return removed;
+        };
+        for listed in self.state.containers.clone() {
+            if listed.running
+                || !listed.is_tracked()
+                || self.state.reader.gpu_info(&listed).is_none()
+            {
                 continue;
             }
-            let owner = c.owner();
+            let owner = listed.owner();
             if user.is_some_and(|u| u != owner) {
+                continue;
+            }
+            // The listing has no timestamps; this container's inspect does.
+            let Ok(c) = engine.inspect_container(&listed.name) else {
+                continue;
+            };
+            let c = Container::from_inspect(c);
+            if c.running {
                 continue;
             }
             let finished = parse_rfc3339(&c.finished_at).filter(|t| *t > 0.0);
@@ -750,13 +900,6 @@ impl Allocator {
                     }
                     format!("Timeout exceeded ({elapsed:.0}s > {hold:.0}s)")
                 }
-            };
-            let engine = match &mut engine {
-                Some(e) => e,
-                None => match crate::engine::Engine::connect() {
-                    Ok(e) => engine.insert(e),
-                    Err(_) => break,
-                },
             };
             if engine.remove_container_force(&c.name).is_ok() {
                 removed.push((c.name.clone(), reason));
@@ -894,11 +1037,13 @@ mod tests {
         let made = Reservation::for_a_while("a._.1", "u", vec!["GPU-1".into()]);
         let mut dead = Reservation::for_this_process("y", "u", vec!["GPU-1".into()]);
         dead.pid_start += 1;
+        let now = now_secs();
+        assert!(!expired.is_live(now) && !dead.is_live(now) && made.is_live(now));
         let s = State::with(
             vec![holder("a._.1", "alice", "GPU-0")],
             inventory(),
             Num::Int(1),
-            vec![expired, made, dead],
+            vec![made],
         );
         assert!(s.reservations.is_empty());
         let live = Reservation::for_this_process("z", "u", vec![]);

@@ -344,7 +344,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         }
         "status" => status(a.flags.contains(&"--json")),
         "user-count" => {
-            let mut state = State::read(&super::allocator::state_dir());
+            let mut state = State::read_for_report(&super::allocator::state_dir());
             Out::ok(format!("{}\n", state.user_container_count(v(0))))
         }
         "release-stale" => {
@@ -404,7 +404,7 @@ fn holdings(state: &mut State) -> Holdings {
 }
 
 fn status(json: bool) -> Out {
-    let mut state = State::read(&super::allocator::state_dir());
+    let mut state = State::read_for_report(&super::allocator::state_dir());
     let total = state.total_slots();
     let held = state.held_slots();
     let allocated = total.iter().filter(|s| held.contains(*s)).count();

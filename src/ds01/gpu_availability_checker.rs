@@ -44,7 +44,7 @@ fn run(args: &[String]) -> (String, i32) {
             )
         }
     };
-    let mut state = State::read(&state_dir());
+    let mut state = State::read_for_report(&state_dir());
     let mut out = String::new();
     match (command.as_str(), user) {
         ("available", _) => {

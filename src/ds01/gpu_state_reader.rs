@@ -630,6 +630,18 @@ fn owner_from_compose(c: &Container) -> Option<String> {
     Some(rest.split('/').next().unwrap_or("").to_string())
 }
 
+/// Every container of the host, newest first, inspected; an error when the
+/// engine does not answer for all of them.
+pub fn read_containers(engine: &mut Engine) -> Result<Vec<Container>, crate::engine::EngineError> {
+    let list = engine.list_containers(true, &[], false)?;
+    let ids: Vec<String> = list.into_iter().filter_map(|s| s.id).collect();
+    Ok(engine
+        .inspect_containers(&ids)?
+        .into_iter()
+        .map(Container::from_inspect)
+        .collect())
+}
+
 /// Reads the engine and the inventory once per invocation.
 pub struct Reader {
     containers: Option<Vec<Container>>,
@@ -667,15 +679,7 @@ impl Reader {
             let Ok(mut engine) = Engine::connect() else {
                 return Vec::new();
             };
-            let Ok(list) = engine.list_containers(true, &[], false) else {
-                return Vec::new();
-            };
-            let ids: Vec<String> = list.into_iter().filter_map(|s| s.id).collect();
-            engine
-                .inspect_containers(&ids)
-                .into_iter()
-                .map(Container::from_inspect)
-                .collect()
+            read_containers(&mut engine).unwrap_or_default()
         })
     }
 

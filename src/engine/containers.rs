@@ -63,24 +63,33 @@ impl Engine {
     }
 
     /// `GET /containers/{id}/json` for many containers at once (the
-    /// requests overlap); a container removed meanwhile is left out.
-    pub fn inspect_containers(&mut self, ids: &[String]) -> Vec<ContainerInspectResponse> {
+    /// requests overlap).  A container removed meanwhile is left out; any
+    /// other failure is an error, so nobody mistakes "unknown" for "free".
+    pub fn inspect_containers(
+        &mut self,
+        ids: &[String],
+    ) -> Result<Vec<ContainerInspectResponse>, EngineError> {
         for _ in ids {
             trace("GET /containers/{id}/json");
         }
         let docker = self.docker.clone();
-        self.runtime.block_on(async {
+        let results = self.runtime.block_on(async {
             let futures = ids.iter().map(|id| {
                 let d = docker.clone();
                 let id = id.clone();
-                async move { d.inspect_container(&id, None).await.ok() }
+                async move { d.inspect_container(&id, None).await }
             });
-            futures_util::future::join_all(futures)
-                .await
-                .into_iter()
-                .flatten()
-                .collect()
-        })
+            futures_util::future::join_all(futures).await
+        });
+        let mut out = Vec::with_capacity(results.len());
+        for r in results {
+            match r.map_err(|e| self.classify(e)) {
+                Ok(c) => out.push(c),
+                Err(EngineError::Daemon { status: 404, .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(out)
     }
 
     /// The container with exactly this name, or `None` when there is none.
