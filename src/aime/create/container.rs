@@ -9,7 +9,8 @@ use crate::engine::split_reference;
 use crate::error::Failure;
 use crate::ui::{self, colour};
 use bollard::models::{
-    ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, ResourcesUlimits,
+    ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, ResourcesUlimits, RestartPolicy,
+    RestartPolicyNameEnum,
 };
 use std::collections::HashMap;
 
@@ -246,6 +247,21 @@ impl Plan {
             cap_add: (!cap_add.is_empty()).then_some(cap_add),
             security_opt: (!security_opt.is_empty()).then_some(security_opt),
             shm_size: rocm.then_some(8 * 1024 * 1024 * 1024),
+            // What the docker CLI sends when nothing is asked for: the
+            // engine keeps these as given, `docker inspect` shows them.
+            port_bindings: Some(HashMap::new()),
+            restart_policy: Some(RestartPolicy {
+                name: Some(RestartPolicyNameEnum::NO),
+                maximum_retry_count: Some(0),
+            }),
+            dns: Some(Vec::new()),
+            dns_options: Some(Vec::new()),
+            dns_search: Some(Vec::new()),
+            blkio_weight_device: Some(Vec::new()),
+            blkio_device_read_bps: Some(Vec::new()),
+            blkio_device_write_bps: Some(Vec::new()),
+            blkio_device_read_iops: Some(Vec::new()),
+            blkio_device_write_iops: Some(Vec::new()),
             ..Default::default()
         };
 
@@ -402,7 +418,8 @@ impl Plan {
             attach_stdin: Some(true),
             attach_stdout: Some(true),
             attach_stderr: Some(true),
-            stdin_once: Some(false),
+            // `docker create -it` (without -d) sets it.
+            stdin_once: Some(true),
             host_config: Some(HostConfig {
                 binds: Some(binds),
                 ipc_mode: if shm.is_some() {
@@ -476,6 +493,13 @@ impl Plan {
             engine
                 .remove_container_force(&self.tag)
                 .map_err(|e| fail("removing a leftover setup container", e.to_string()))?;
+        }
+        // An image `IMAGE:NAME._.UID` without its container was committed
+        // by an interrupted create: untag it now, or the new commit would
+        // leave it behind as an untagged image.  Not forced: an image that
+        // some container still uses stays (409), as does a missing one.
+        if let Some((repo, tag)) = &self.commit_to {
+            let _ = engine.remove_image(&format!("{repo}:{tag}"), false);
         }
 
         if let Some((repo, tag)) = &self.commit_to {
