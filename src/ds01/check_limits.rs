@@ -52,14 +52,7 @@ const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// `{"user": …, "container": …}` entries, first in line first.
 const QUEUE_FILE: &str = "/var/lib/ds01/gpu-queue.json";
 
-// DS01's palette (`scripts/lib/init.sh`), not AIME's (`crate::ui::colour`).
-const RED: &str = "\x1b[0;31m";
-const GREEN: &str = "\x1b[0;32m";
-const YELLOW: &str = "\x1b[1;33m";
-const BLUE: &str = "\x1b[0;34m";
-const BOLD: &str = "\x1b[1m";
-const DIM: &str = "\x1b[2m";
-const NC: &str = "\x1b[0m";
+use crate::ui::ds01_colour::{BLUE, BOLD, DIM, GREEN, NC, RED, YELLOW};
 
 const RULE: &str = "════════════════════════════════════════════════════════════";
 const BAR_WIDTH: u128 = 20;

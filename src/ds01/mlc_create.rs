@@ -23,16 +23,11 @@ use super::username::sanitize;
 use crate::engine::Engine;
 use crate::identity::{self, Identity};
 use crate::ui;
+use crate::ui::ds01_colour::{BLUE, BOLD, GREEN, NC, RED, YELLOW};
 use std::process::{Command, Stdio};
 
 pub const NAME: &str = "mlc-create-wrapper";
 
-const RED: &str = "\x1b[0;31m";
-const GREEN: &str = "\x1b[0;32m";
-const YELLOW: &str = "\x1b[1;33m";
-const BLUE: &str = "\x1b[0;34m";
-const BOLD: &str = "\x1b[1m";
-const NC: &str = "\x1b[0m";
 /// What the original named as the program it ran (shown in dry runs and
 /// diagnostics).
 const MLC_PATCHED: &str = "/opt/ds01-infra/scripts/docker/mlc-patched.py";
@@ -825,7 +820,9 @@ pub fn limit_box(code: &str, user: &str) -> String {
         let inner = &code[open + 1..];
         let (a, b) = inner.split_once('/')?;
         let b = &b[..b.find(')')?];
-        let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty();
+        // Whole numbers as the original matched them; GPU-equivalents may
+        // also be fractions (a MIG slice is 1/7 of a GPU).
+        let digits = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit() || c == '.');
         Some((
             digits(a).then(|| a.to_string()),
             digits(b).then(|| b.to_string()),

@@ -1,6 +1,7 @@
 //! Terminal output: colours, tables and prompts.
 
 pub mod colour;
+pub mod ds01_colour;
 pub mod prompt;
 pub mod table;
 
