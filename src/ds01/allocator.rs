@@ -488,6 +488,20 @@ impl State {
             .collect()
     }
 
+    /// `(total slots, slots taken, utilization %)`, as `status` and
+    /// `summary` print them.
+    pub fn utilization(&mut self) -> (usize, usize, f64) {
+        let total = self.total_slots();
+        let held = self.held_slots();
+        let taken = total.iter().filter(|s| held.contains(*s)).count();
+        let percent = if total.is_empty() {
+            0.0
+        } else {
+            taken as f64 / total.len() as f64 * 100.0
+        };
+        (total.len(), taken, percent)
+    }
+
     /// The GPU-holding containers of `user` (reservations included).
     pub fn user_container_count(&mut self, user: &str) -> usize {
         self.reader.user_allocations(user).len()

@@ -405,14 +405,7 @@ fn holdings(state: &mut State) -> Holdings {
 
 fn status(json: bool) -> Out {
     let mut state = State::read_for_report(&super::allocator::state_dir());
-    let total = state.total_slots();
-    let held = state.held_slots();
-    let allocated = total.iter().filter(|s| held.contains(*s)).count();
-    let percent = if total.is_empty() {
-        0.0
-    } else {
-        allocated as f64 / total.len() as f64 * 100.0
-    };
+    let (total, allocated, percent) = state.utilization();
     let rows = holdings(&mut state);
     if json {
         let allocations: serde_json::Map<String, serde_json::Value> = rows
@@ -435,9 +428,9 @@ fn status(json: bool) -> Out {
             })
             .collect();
         let value = serde_json::json!({
-            "total_gpus": total.len(),
+            "total_gpus": total,
             "allocated": allocated,
-            "available": total.len() - allocated,
+            "available": total - allocated,
             "utilization_percent": (percent * 10.0).round() / 10.0,
             "allocations": allocations,
             "reservations": reservations,
@@ -445,10 +438,8 @@ fn status(json: bool) -> Out {
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
         return Out::ok(format!("{text}\n"));
     }
-    let mut text = format!(
-        "\nGPU Status: {allocated}/{} allocated ({percent:.1}% utilization)\n\n",
-        total.len()
-    );
+    let mut text =
+        format!("\nGPU Status: {allocated}/{total} allocated ({percent:.1}% utilization)\n\n");
     for (slot, uuid, containers, _) in rows {
         let containers = if containers.is_empty() {
             "none".to_string()

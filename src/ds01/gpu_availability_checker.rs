@@ -58,18 +58,10 @@ fn run(args: &[String]) -> (String, i32) {
             }
         }
         ("summary", _) => {
-            let total = state.total_slots();
-            let held = state.held_slots();
-            let allocated = total.iter().filter(|s| held.contains(*s)).count();
-            let percent = if total.is_empty() {
-                0.0
-            } else {
-                allocated as f64 / total.len() as f64 * 100.0
-            };
+            let (total, allocated, percent) = state.utilization();
             out.push_str(&format!(
-                "\nGPU Allocation Summary:\n  Total GPUs:     {}\n  Allocated:      {allocated}\n  Available:      {}\n  Utilization:    {percent:.1}%\n",
-                total.len(),
-                total.len() - allocated
+                "\nGPU Allocation Summary:\n  Total GPUs:     {total}\n  Allocated:      {allocated}\n  Available:      {}\n  Utilization:    {percent:.1}%\n",
+                total - allocated
             ));
         }
         ("user-available", Some(user)) => {
