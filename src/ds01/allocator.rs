@@ -50,6 +50,7 @@ const LOCK_FILE: &str = "gpu-allocator.lock";
 const RESERVATIONS_FILE: &str = "gpu-reservations";
 const DEFAULT_TTL_S: u64 = 120;
 const DEFAULT_LOCK_TIMEOUT_S: u64 = 60;
+pub const DEFAULT_PRIORITY: i64 = 10;
 /// Allowance for float noise in quota sums (the original's epsilon).
 const EPSILON: f64 = 1e-9;
 
@@ -92,7 +93,9 @@ pub struct Lock {
 }
 
 impl Lock {
-    pub fn acquire(dir: &Path) -> Result<Lock, String> {
+    /// Wait for the lock, in turn: waiters with a higher `priority` go
+    /// first, equals in the order they came (see [`Queue`]).
+    pub fn acquire(dir: &Path, priority: i64) -> Result<Lock, String> {
         let timeout = Duration::from_secs(env_secs(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT_S));
         let path = dir.join(LOCK_FILE);
         let cannot = |e: std::io::Error| format!("cannot open {}: {e}", path.display());
@@ -113,16 +116,21 @@ impl Lock {
             // flock works on a read-only descriptor too.
             Err(_) => File::open(&path).map_err(cannot)?,
         };
+        let queue = Queue::join(dir, priority)?;
         let start = Instant::now();
-        let mut pause = Duration::from_micros(200);
         loop {
-            // SAFETY: flock on a descriptor this function owns.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                return Ok(Lock { _file: file });
-            }
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
-                return Err(format!("cannot lock {}: {err}", path.display()));
+            // Only the head of the queue tries the lock, and often; the
+            // others look less often, to leave the CPU to the lock holder.
+            let head = queue.is_head();
+            if head {
+                // SAFETY: flock on a descriptor this function owns.
+                if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                    return Ok(Lock { _file: file });
+                }
+                let err = std::io::Error::last_os_error();
+                if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                    return Err(format!("cannot lock {}: {err}", path.display()));
+                }
             }
             if start.elapsed() >= timeout {
                 return Err(format!(
@@ -131,9 +139,76 @@ impl Lock {
                     timeout.as_secs()
                 ));
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(5));
+            std::thread::sleep(if head {
+                Duration::from_micros(250)
+            } else {
+                Duration::from_millis(5)
+            });
         }
+    }
+}
+
+/// The waiters for the lock: one empty file each in `<state>/queue`, named
+/// so that the first in name order is served first:
+/// `<999999 - priority>-<arrival ns>-<pid>-<pid start>`.  A waiter whose
+/// process has died is skipped (and its file removed).  The file is removed
+/// when the waiter gets the lock or gives up.
+struct Queue {
+    dir: PathBuf,
+    name: String,
+}
+
+impl Queue {
+    fn join(state: &Path, priority: i64) -> Result<Queue, String> {
+        let dir = state.join("queue");
+        ensure_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let pid = std::process::id();
+        let arrival = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let rank = 999_999 - priority.clamp(0, 999_999);
+        let name = format!(
+            "{rank:06}-{arrival:020}-{pid}-{}",
+            process_start(pid).unwrap_or(0)
+        );
+        File::create(dir.join(&name))
+            .map_err(|e| format!("cannot queue in {}: {e}", dir.display()))?;
+        Ok(Queue { dir, name })
+    }
+
+    /// Whether no live waiter is ahead of this one.
+    fn is_head(&self) -> bool {
+        loop {
+            let Ok(entries) = fs::read_dir(&self.dir) else {
+                return true;
+            };
+            let first = entries
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .filter(|n| *n < self.name)
+                .min();
+            let Some(first) = first else {
+                return true;
+            };
+            let mut f = first.rsplitn(3, '-');
+            let start: Option<u64> = f.next().and_then(|s| s.parse().ok());
+            let pid: Option<u32> = f.next().and_then(|s| s.parse().ok());
+            let alive = match (pid, start) {
+                (Some(pid), Some(start)) => process_start(pid) == Some(start),
+                _ => false,
+            };
+            if alive {
+                return false;
+            }
+            if fs::remove_file(self.dir.join(&first)).is_err() {
+                return true;
+            }
+        }
+    }
+}
+
+impl Drop for Queue {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(self.dir.join(&self.name));
     }
 }
 
@@ -643,11 +718,12 @@ impl Drop for Allocator {
 }
 
 impl Allocator {
-    /// Take the lock, then read the configuration and the engine.
-    pub fn open(config: Config) -> Result<Allocator, String> {
+    /// Take the lock (in turn by `priority`: higher first), then read the
+    /// engine.
+    pub fn open(config: Config, priority: i64) -> Result<Allocator, String> {
         let dir = state_dir();
         let asked = Instant::now();
-        let lock = Lock::acquire(&dir)?;
+        let lock = Lock::acquire(&dir, priority)?;
         let locked = Instant::now();
         let state = State::read(&dir)?;
         Ok(Allocator {
@@ -657,6 +733,16 @@ impl Allocator {
             config,
             timing: [asked, locked, Instant::now()],
         })
+    }
+
+    /// A user's allocation priority (`priority`, default 10; higher is
+    /// served first when allocations queue for the lock).
+    pub fn priority_of(config: &Config, user: &str) -> i64 {
+        config
+            .limits(user)
+            .get("priority")
+            .and_then(py_float)
+            .map_or(DEFAULT_PRIORITY, |p| p as i64)
     }
 
     pub fn config(&self) -> &Config {
@@ -1080,6 +1166,33 @@ mod tests {
             s.suggest(true, &["0".into(), "1".into()]),
             Err("No GPUs available (all allocated)".into())
         );
+    }
+
+    #[test]
+    fn higher_priority_waits_ahead() {
+        let dir = std::env::temp_dir().join(format!("ds01-queue-{}", std::process::id()));
+        let me = Queue::join(&dir, 10).expect("queue");
+        assert!(me.is_head());
+        let pid = std::process::id();
+        let start = process_start(pid).unwrap_or(0);
+        // A live waiter of priority 20 that came later still goes first.
+        let urgent = format!("{:06}-{:020}-{pid}-{start}", 999_999 - 20, u128::MAX / 2);
+        File::create(dir.join("queue").join(&urgent)).expect("waiter");
+        assert!(!me.is_head());
+        // A dead one is skipped, and its place cleared.
+        fs::remove_file(dir.join("queue").join(&urgent)).expect("remove");
+        let dead = format!("{:06}-{:020}-{pid}-{}", 0, 0, start + 1);
+        File::create(dir.join("queue").join(&dead)).expect("waiter");
+        assert!(me.is_head());
+        assert!(!dir.join("queue").join(&dead).exists());
+        drop(me);
+        let lock = Lock::acquire(&dir, 10).expect("lock");
+        drop(lock);
+        assert_eq!(
+            fs::read_dir(dir.join("queue")).map(|d| d.count()).ok(),
+            Some(0)
+        );
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -248,7 +248,9 @@ fn run(args: &[String]) -> Out {
     }
 }
 
-fn open() -> Result<Allocator, Out> {
+/// The allocator, waiting in turn with `priority` (None: the user's
+/// configured one, or the default when there is no user).
+fn open(user: Option<&str>, priority: Option<i64>) -> Result<Allocator, Out> {
     let config = Config::load().map_err(|e| {
         let f = e.failure(NAME);
         Out {
@@ -257,7 +259,12 @@ fn open() -> Result<Allocator, Out> {
             code: f.code,
         }
     })?;
-    Allocator::open(config).map_err(|e| Out {
+    let priority = priority.unwrap_or_else(|| {
+        user.map_or(super::allocator::DEFAULT_PRIORITY, |u| {
+            Allocator::priority_of(&config, u)
+        })
+    });
+    Allocator::open(config, priority).map_err(|e| Out {
         stdout: format!("✗ Allocation failed: {e}\n"),
         stderr: format!("Error: GPU allocation failed: {e}\n"),
         code: 1,
@@ -269,9 +276,9 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
     Ok(match sub.name {
         "allocate" => {
             let max: f64 = number(sub, "max_gpus", "float", v(2))?;
-            let _priority: i64 = number(sub, "priority", "int", v(3))?;
+            let priority: i64 = number(sub, "priority", "int", v(3))?;
             let (user, container) = (v(0), v(1));
-            let mut alloc = open()?;
+            let mut alloc = open(Some(user), Some(priority))?;
             match alloc.allocate(user, container, Some(max)) {
                 Ok(g) if g.already => Out::ok(format!(
                     "⚠ Container {container} already has GPU/MIG {} allocated\nDOCKER_ID={}\n",
@@ -290,7 +297,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         "allocate-multi" => {
             let n: i64 = number(sub, "num_gpus", "int", v(3))?;
             let (user, container) = (v(0), v(1));
-            let mut alloc = open()?;
+            let mut alloc = open(Some(user), None)?;
             match alloc.allocate_multi(user, container, n) {
                 Ok(g) => {
                     let keys = multi_keys(&g);
@@ -312,7 +319,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         }
         "allocate-external" => {
             let (user, kind) = (v(0), v(1));
-            let mut alloc = open()?;
+            let mut alloc = open(Some(user), None)?;
             match alloc.allocate_external(user) {
                 Ok(g) => {
                     let name = format!("external-{kind}-{user}-{}", std::process::id());
@@ -327,7 +334,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         }
         "release" => {
             let container = v(0);
-            let mut alloc = open()?;
+            let mut alloc = open(None, None)?;
             let held = alloc.holding(container);
             let reserved = alloc.unreserve(container).map_err(Out::fail)?;
             match (held, reserved) {
@@ -349,7 +356,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         }
         "release-stale" => {
             let user = a.values.first().map(String::as_str);
-            let mut alloc = open()?;
+            let mut alloc = open(user, None)?;
             let removed = alloc.release_stale(user);
             if removed.is_empty() {
                 Out::ok("✓ No stale containers found\n".to_string())

@@ -361,7 +361,8 @@ fn create(log: &Log, mut o: Options) -> i32 {
         // Without a configuration there is no allocator to ask.
         return finish(log, &o, &user, &sanitized, &tag, &resource_limits, None);
     };
-    let mut alloc = match Allocator::open(config) {
+    let priority = Allocator::priority_of(&config, &user);
+    let mut alloc = match Allocator::open(config, priority) {
         Ok(a) => a,
         Err(e) => {
             ui::out("\n");
