@@ -6,8 +6,8 @@
 //! `nvidia-smi -L` becomes `DS01_GPU_FIXTURE`, and `DOCKER_HOST` points
 //! where no engine answers (which counts as no containers, as the
 //! original's failed `docker ps` did).  Skipped when `../shared` is absent.
-//! The sessions with a GPU held (629, 630) need the engine: the replay
-//! harness runs them.
+//! The sessions with a GPU held (629, 630) need an engine: the second test
+//! makes their state itself.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -165,6 +165,108 @@ fn recorded_dashboards_without_containers() {
         failures.push(format!("missing config: {out:?}"));
     }
 
+    let _ = fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Sessions 629 and 630: alice has one running container holding a GPU
+/// (in the recording it came from an earlier `container-deploy`, which the
+/// replay harness cannot run yet).  The same state is made here with the
+/// docker CLI; needs an engine on `DOCKER_HOST` without other containers of
+/// alice's.
+#[test]
+fn recorded_dashboards_with_a_gpu_container() {
+    let Some(shared) = shared() else {
+        eprintln!("../shared not present: skipped");
+        return;
+    };
+    let docker = |args: &[&str]| {
+        Command::new("docker")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+    };
+    let ready = std::env::var_os("DOCKER_HOST").is_some()
+        && docker(&["image", "inspect", "ds01-test/busybox:latest"])
+            .is_ok_and(|o| o.status.success());
+    if !ready {
+        assert!(
+            std::env::var_os("DS01_TESTS_NEED_ENGINE").is_none(),
+            "DS01_TESTS_NEED_ENGINE is set but there is no engine with the test image"
+        );
+        eprintln!("no engine with the test image: skipped");
+        return;
+    }
+    let others = docker(&["ps", "-aq", "--filter", "label=ds01.user=alice"])
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    if !others.is_empty() {
+        eprintln!("the engine already has containers of alice: skipped");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ds01-check-limits-gpu-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    let config = dir.join("config");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config"),
+        &config,
+    );
+    fs::copy(
+        shared.join("data/resource-limits.yaml"),
+        config.join("resource-limits.yaml"),
+    )
+    .expect("copy yaml");
+    let gpus = dir.join("nvidia-smi-L.txt");
+    fs::write(&gpus, NVIDIA_SMI_L).expect("gpu fixture");
+    let home = dir.join("home");
+    fs::create_dir_all(&home).expect("home");
+
+    let name = format!("cl-demo-{}", std::process::id());
+    let made = docker(&[
+        "run",
+        "-d",
+        "--name",
+        &name,
+        "--label",
+        "ds01.user=alice",
+        "--label",
+        "ds01.managed=true",
+        "--label",
+        "ds01.gpu.uuids=MIG-2c000000-aaaa-bbbb-cccc-000000000000",
+        "ds01-test/busybox:latest",
+        "sleep",
+        "600",
+    ])
+    .expect("docker run");
+    assert!(made.status.success(), "{made:?}");
+
+    let mut failures = Vec::new();
+    for session in ["629-check-limits-with-gpu", "630-check-limits-verbose"] {
+        let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{session}.txt")));
+        let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+            .arg("check-limits")
+            .args(&args)
+            .env_clear()
+            .env("USER", "alice")
+            .env("HOME", &home)
+            .env("PATH", "/usr/bin:/bin")
+            .env("DS01_CONFIG_DIR", &config)
+            .env("DS01_GPU_FIXTURE", &gpus)
+            .env(
+                "DOCKER_HOST",
+                std::env::var("DOCKER_HOST").unwrap_or_default(),
+            )
+            .output()
+            .expect("run ds01");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        if stdout != want || out.status.code() != Some(exit) {
+            failures.push(format!(
+                "{session}\n  want {exit} {want:?}\n  got  {:?} {stdout:?}",
+                out.status.code()
+            ));
+        }
+    }
+    let _ = docker(&["rm", "-f", &name]);
     let _ = fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
