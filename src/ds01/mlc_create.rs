@@ -319,12 +319,9 @@ fn create(log: &Log, mut o: Options) -> i32 {
     let config = match Config::load() {
         Ok(c) => Some(c),
         Err(limits::ConfigError::Missing(_)) => None,
-        Err(e) => {
-            log.warning(&format!(
-                "Could not parse resource limits, using defaults ({e})"
-            ));
-            None
-        }
+        // A broken configuration stops the create (the original went on
+        // with default limits, i.e. without the admin's).
+        Err(e) => return e.failure("mlc-create").report(),
     };
     let (mut resource_limits, group) = match &config {
         Some(c) => {
