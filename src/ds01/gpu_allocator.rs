@@ -342,10 +342,13 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
                     "✓ Released GPU/MIG {} from {container}\n",
                     g.slots[0]
                 )),
-                (None, Some(r)) if !r.uuids.is_empty() => Out::ok(format!(
-                    "✓ Released GPU/MIG {} from {container}\n",
-                    r.uuids[0]
-                )),
+                (None, Some(r)) if !r.uuids.is_empty() => {
+                    let slot = alloc.state.reader.inventory().slot_of(&r.uuids[0]);
+                    Out::ok(format!(
+                        "✓ Released GPU/MIG {} from {container}\n",
+                        slot.unwrap_or_else(|| r.uuids[0].clone())
+                    ))
+                }
                 _ => Out::ok(format!("✗ No GPU allocated to {container}\n")),
             }
         }
