@@ -22,11 +22,13 @@
 //!   creates the container, so its answer is reserved for
 //!   `$DS01_RESERVATION_TTL` seconds (default 120).
 //!
-//! The lock and the reservations live in `$DS01_STATE_DIR` (default
-//! `/run/ds01`, a tmpfs: reservations never outlive a reboot; made mode
-//! 0777, not sticky, so that any user can replace the reservations file).  The lock
-//! waits up to `$DS01_LOCK_TIMEOUT` seconds (default 60) and then refuses;
-//! the original gave up after 5 s and went on without any lock.
+//! The lock, the reservations, the queue of waiters and a cache of each
+//! container's (immutable) device requests live in `$DS01_STATE_DIR`
+//! (default `/run/ds01`, a tmpfs: nothing outlives a reboot; made mode
+//! 0777, not sticky, so that any user can replace the reservations file).
+//! Waiters take the lock in turn, higher priority first.  A waiter gives
+//! up after `$DS01_LOCK_TIMEOUT` seconds (default 60) and refuses; the
+//! original gave up after 5 s and went on without any lock.
 
 use super::gpu_state_reader::{is_full_gpu, Container, Num, Reader};
 use super::gpus::{Device, Inventory};
