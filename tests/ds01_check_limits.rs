@@ -9,9 +9,11 @@
 //! The sessions with a GPU held (629, 630) need an engine: the second test
 //! makes their state itself.
 
+mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::copy_dir;
 
 /// `nvidia-smi -L` of the recording machine (its fake, see the sessions'
 /// README): 4 A100s, GPUs 2 and 3 in MIG mode.
@@ -37,18 +39,6 @@ const SESSIONS: [&str; 4] = [
 fn shared() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
     p.join("data/resource-limits.yaml").is_file().then_some(p)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("fixture dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy fixture file");
-        }
-    }
 }
 
 /// The command line, stdout (without the recorder's final newline) and
@@ -77,6 +67,30 @@ fn recorded(path: &Path) -> (Vec<String>, String, i32) {
     (args, stdout, exit)
 }
 
+/// `ds01 check-limits ARGS` (or `get-limits`) as alice, in a clean
+/// environment over the given configuration, GPUs and engine.
+fn check_limits(
+    name: &str,
+    args: &[String],
+    home: &Path,
+    config: &Path,
+    gpus: &Path,
+    engine: &str,
+) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_ds01"))
+        .arg(name)
+        .args(args)
+        .env_clear()
+        .env("USER", "alice")
+        .env("HOME", home)
+        .env("PATH", "/usr/bin:/bin")
+        .env("DS01_CONFIG_DIR", config)
+        .env("DS01_GPU_FIXTURE", gpus)
+        .env("DOCKER_HOST", engine)
+        .output()
+        .expect("run ds01")
+}
+
 #[test]
 fn recorded_dashboards_without_containers() {
     let Some(shared) = shared() else {
@@ -98,24 +112,11 @@ fn recorded_dashboards_without_containers() {
     let home = dir.join("home");
     fs::create_dir_all(&home).expect("home");
 
+    let no_engine = format!("unix://{}/no-engine.sock", dir.display());
     let mut failures = Vec::new();
     for name in SESSIONS {
         let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{name}.txt")));
-        let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
-            .arg("check-limits")
-            .args(&args)
-            .env_clear()
-            .env("USER", "alice")
-            .env("HOME", &home)
-            .env("PATH", "/usr/bin:/bin")
-            .env("DS01_CONFIG_DIR", &config)
-            .env("DS01_GPU_FIXTURE", &gpus)
-            .env(
-                "DOCKER_HOST",
-                format!("unix://{}/no-engine.sock", dir.display()),
-            )
-            .output()
-            .expect("run ds01");
+        let out = check_limits("check-limits", &args, &home, &config, &gpus, &no_engine);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         if stdout != want || !stderr.is_empty() || out.status.code() != Some(exit) {
@@ -127,38 +128,21 @@ fn recorded_dashboards_without_containers() {
     }
 
     // The alias answers the same.
-    let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
-        .arg("get-limits")
-        .env_clear()
-        .env("USER", "alice")
-        .env("HOME", &home)
-        .env("DS01_CONFIG_DIR", &config)
-        .env("DS01_GPU_FIXTURE", &gpus)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}/no-engine.sock", dir.display()),
-        )
-        .output()
-        .expect("run ds01");
+    let out = check_limits("get-limits", &[], &home, &config, &gpus, &no_engine);
     let (_, want, _) = recorded(&shared.join(format!("compat/ds01/{}.txt", SESSIONS[0])));
     if String::from_utf8_lossy(&out.stdout) != want {
         failures.push("get-limits differs from check-limits".to_string());
     }
 
     // No configuration: the original's message, exit 1.
-    let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
-        .arg("check-limits")
-        .env_clear()
-        .env("USER", "alice")
-        .env("HOME", &home)
-        .env("DS01_CONFIG_DIR", dir.join("missing"))
-        .env("DS01_GPU_FIXTURE", &gpus)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}/no-engine.sock", dir.display()),
-        )
-        .output()
-        .expect("run ds01");
+    let out = check_limits(
+        "check-limits",
+        &[],
+        &home,
+        &dir.join("missing"),
+        &gpus,
+        &no_engine,
+    );
     if out.stdout != b"\x1b[0;31mCould not retrieve limits. Contact admin.\x1b[0m\n"
         || out.status.code() != Some(1)
     {
@@ -243,21 +227,14 @@ fn recorded_dashboards_with_a_gpu_container() {
     let mut failures = Vec::new();
     for session in ["629-check-limits-with-gpu", "630-check-limits-verbose"] {
         let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{session}.txt")));
-        let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
-            .arg("check-limits")
-            .args(&args)
-            .env_clear()
-            .env("USER", "alice")
-            .env("HOME", &home)
-            .env("PATH", "/usr/bin:/bin")
-            .env("DS01_CONFIG_DIR", &config)
-            .env("DS01_GPU_FIXTURE", &gpus)
-            .env(
-                "DOCKER_HOST",
-                std::env::var("DOCKER_HOST").unwrap_or_default(),
-            )
-            .output()
-            .expect("run ds01");
+        let out = check_limits(
+            "check-limits",
+            &args,
+            &home,
+            &config,
+            &gpus,
+            &std::env::var("DOCKER_HOST").unwrap_or_default(),
+        );
         let stdout = String::from_utf8_lossy(&out.stdout);
         if stdout != want || out.status.code() != Some(exit) {
             failures.push(format!(

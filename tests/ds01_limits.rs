@@ -8,9 +8,11 @@
 //! same exit code and stdout, and one clear line on stderr instead.
 //! Skipped when `../shared` is absent.
 
+mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use support::copy_dir;
 
 struct Session {
     id: String,
@@ -125,18 +127,6 @@ fn assemble(shared: &Path, dir: &Path, setup: &[String]) {
             .map(|(body, _)| body)
         {
             fs::write(&yaml, body.replace("\\n", "\n")).expect("write yaml");
-        }
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).expect("mkdir");
-    for entry in fs::read_dir(from).expect("fixture dir").flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), target).expect("copy fixture file");
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Helpers of `tests/aime_e2e.rs`: the engine check, the docker CLI (test
 //! setup and inspection only), scratch directories and names that are
 //! removed whatever happens, users to run `mlc` as, a pseudo-terminal, and
-//! a proxy in front of the engine that kills `mlc` at a chosen request.
+//! a proxy in front of the engine that kills `mlc` at a chosen request;
+//! and fixture copying for the DS01 tests.
+
+#![allow(dead_code)] // every test binary uses only some of the helpers
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -705,6 +708,19 @@ fn serve(client: UnixStream, st: Arc<ProxyState>) {
             // A hijacked stream (attach, exec): copy the rest as it is.
             let _ = std::io::copy(&mut reader, &mut to_engine);
             return;
+        }
+    }
+}
+
+/// Copy a directory tree (test fixtures).
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("fixture dir").flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy fixture file");
         }
     }
 }
