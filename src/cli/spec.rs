@@ -155,10 +155,23 @@ pub struct ToolSpec {
     pub exit_codes: BTreeMap<i32, String>,
 }
 
-const TOOL_SPECS: &[(&str, &str)] = &[(
-    "spec/ds01/get_resource_limits.yaml",
-    include_str!("../../spec/ds01/get_resource_limits.yaml"),
-)];
+macro_rules! tool_spec {
+    ($file:literal) => {
+        (
+            concat!("spec/ds01/", $file),
+            include_str!(concat!("../../spec/ds01/", $file)),
+        )
+    };
+}
+
+const TOOL_SPECS: &[(&str, &str)] = &[
+    tool_spec!("get_resource_limits.yaml"),
+    tool_spec!("gpu_state_reader.yaml"),
+    tool_spec!("gpu_allocator_v2.yaml"),
+    tool_spec!("gpu_availability_checker.yaml"),
+    tool_spec!("check_limits.yaml"),
+    tool_spec!("mlc_create_wrapper.yaml"),
+];
 
 /// Every stand-alone command spec, for generators.
 pub fn tools() -> Result<Vec<ToolSpec>, String> {
