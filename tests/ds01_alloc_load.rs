@@ -374,3 +374,75 @@ fn sixty_parallel_creates_never_share_a_device_or_overrun_a_quota() {
         holder_of.len()
     );
 }
+
+/// `release-stale` removes a stopped GPU container whose hold is over, and
+/// keeps one that was created a moment ago and never started (the original
+/// removed such a container, another user's create in progress).
+#[test]
+fn release_stale_spares_a_fresh_never_started_container() {
+    if let Some(why) = skip_reason() {
+        assert!(
+            std::env::var_os("DS01_TESTS_NEED_ENGINE").is_none(),
+            "DS01_TESTS_NEED_ENGINE is set but the test cannot run: {why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("ds01-stale-{}", std::process::id()));
+    let cfg = dir.join("config");
+    std::fs::create_dir_all(&cfg).expect("config dir");
+    write(
+        &cfg.join("resource-limits.yaml"),
+        "defaults:\n  gpu_hold_after_stop_h: 0\ndefault_group: student\ngroups:\n  student: {}\n",
+        0o644,
+    );
+    let gpus = dir.join("gpus");
+    inventory(&gpus);
+    let (fresh, done) = (
+        format!("dsstale-fresh-{}", std::process::id()),
+        format!("dsstale-done-{}", std::process::id()),
+    );
+    let labels = |uuid: &str| {
+        vec![
+            "--label".to_string(),
+            "ds01.user=dsstale".to_string(),
+            "--label".to_string(),
+            "ds01.managed=true".to_string(),
+            "--label".to_string(),
+            format!("ds01.gpu.uuids={uuid}"),
+        ]
+    };
+    let mut create: Vec<String> = vec!["create".into(), "--name".into(), fresh.clone()];
+    create.extend(labels("MIG-20000000-aaaa-bbbb-cccc-000000000000"));
+    create.extend([BASE.to_string(), "true".to_string()]);
+    let args: Vec<&str> = create.iter().map(String::as_str).collect();
+    assert!(ok(&docker(&args)));
+    let mut run: Vec<String> = vec!["run".into(), "--name".into(), done.clone()];
+    run.extend(labels("MIG-21000000-aaaa-bbbb-cccc-000000000000"));
+    run.extend([BASE.to_string(), "true".to_string()]);
+    let args: Vec<&str> = run.iter().map(String::as_str).collect();
+    let ran = docker(&args);
+
+    let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+        .args(["gpu_allocator_v2", "release-stale", "dsstale"])
+        .env("DS01_CONFIG_DIR", &cfg)
+        .env("DS01_GPU_FIXTURE", &gpus)
+        .env("DS01_STATE_DIR", dir.join("state"))
+        .output()
+        .expect("run ds01");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let fresh_left = ok(&docker(&["inspect", &fresh]));
+    let done_left = ok(&docker(&["inspect", &done]));
+    docker(&["rm", "-f", &fresh, &done]);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert!(ok(&ran), "{}", String::from_utf8_lossy(&ran.stderr));
+    assert!(out.status.success(), "{stdout}");
+    assert!(fresh_left, "the fresh container was removed:\n{stdout}");
+    assert!(!done_left, "the stopped container was kept:\n{stdout}");
+    assert_eq!(
+        stdout.lines().next().unwrap_or_default().split(':').next(),
+        Some(format!("✓ Removed {done}").as_str()),
+        "{stdout}"
+    );
+}

@@ -945,7 +945,9 @@ impl Allocator {
     /// `policies.created_container_timeout_m` (default 30 minutes): the
     /// original removed a create that was seconds old.
     pub fn release_stale(&mut self, user: Option<&str>) -> Vec<(String, String)> {
-        let now = now_secs() as f64;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         let created_timeout_m = self
             .config
             .section("policies")
