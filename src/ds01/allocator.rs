@@ -464,24 +464,39 @@ impl State {
     /// "no containers" would hand out devices that are taken.
     pub fn read(dir: &Path) -> Result<State, String> {
         let fail = |e: crate::engine::EngineError| format!("cannot read the containers: {e}");
+        State::read_with(dir, |containers| containers.map_err(fail))
+    }
+
+    /// For reports: an engine that does not answer reads as "no
+    /// containers", as the original's failed `docker ps` did.  Same one
+    /// listing as a decision, not an inspect per container.
+    pub fn read_for_report(dir: &Path) -> State {
+        let read = State::read_with(dir, |containers| {
+            Ok::<_, std::convert::Infallible>(containers.unwrap_or_default())
+        });
+        match read {
+            Ok(state) => state,
+            Err(never) => match never {},
+        }
+    }
+
+    /// Reservations first, then the containers (see [`live_reservations`]),
+    /// then the inventory; `on_engine` decides what an unreadable engine
+    /// means.
+    fn read_with<E>(
+        dir: &Path,
+        on_engine: impl FnOnce(
+            Result<Vec<Container>, crate::engine::EngineError>,
+        ) -> Result<Vec<Container>, E>,
+    ) -> Result<State, E> {
         let reservations = live_reservations(dir);
-        let mut engine = crate::engine::Engine::connect().map_err(fail)?;
-        let containers = list_with_devices(&mut engine, dir).map_err(fail)?;
+        let containers = crate::engine::Engine::connect()
+            .and_then(|mut engine| list_with_devices(&mut engine, dir));
+        let containers = on_engine(containers)?;
         let mut base = Reader::new();
         let inventory = base.inventory().clone();
         let per_gpu = base.slots_per_gpu();
         Ok(State::with(containers, inventory, per_gpu, reservations))
-    }
-
-    /// For reports: an engine that does not answer reads as "no
-    /// containers", as the original's failed `docker ps` did.
-    pub fn read_for_report(dir: &Path) -> State {
-        let reservations = live_reservations(dir);
-        let mut base = Reader::new();
-        let containers = base.containers().to_vec();
-        let inventory = base.inventory().clone();
-        let per_gpu = base.slots_per_gpu();
-        State::with(containers, inventory, per_gpu, reservations)
     }
 
     /// A state over given parts (tests, benchmarks): `reservations` must
