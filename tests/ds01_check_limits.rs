@@ -17,17 +17,7 @@ use support::copy_dir;
 
 /// `nvidia-smi -L` of the recording machine (its fake, see the sessions'
 /// README): 4 A100s, GPUs 2 and 3 in MIG mode.
-const NVIDIA_SMI_L: &str = "\
-GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-0a0a0a0a-1111-2222-3333-000000000000)
-GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-1b1b1b1b-1111-2222-3333-111111111111)
-GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-2c2c2c2c-1111-2222-3333-222222222222)
-  MIG 3g.20gb     Device  0: (UUID: MIG-2c000000-aaaa-bbbb-cccc-000000000000)
-  MIG 3g.20gb     Device  1: (UUID: MIG-2c000001-aaaa-bbbb-cccc-000000000001)
-GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
-  MIG 2g.10gb     Device  0: (UUID: MIG-3d000000-aaaa-bbbb-cccc-000000000000)
-  MIG 2g.10gb     Device  1: (UUID: MIG-3d000001-aaaa-bbbb-cccc-000000000001)
-  MIG 2g.10gb     Device  2: (UUID: MIG-3d000002-aaaa-bbbb-cccc-000000000002)
-";
+const NVIDIA_SMI_L: &str = include_str!("fixtures/recording-nvidia-smi-L.txt");
 
 const SESSIONS: [&str; 4] = [
     "061-check-limits-help",
@@ -91,26 +81,54 @@ fn check_limits(
         .expect("run ds01")
 }
 
+/// The recording machine's configuration, GPUs and an empty home, in a
+/// fresh temporary directory.
+struct Scratch {
+    dir: PathBuf,
+    config: PathBuf,
+    gpus: PathBuf,
+    home: PathBuf,
+}
+
+impl Scratch {
+    fn new(name: &str, shared: &Path) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let config = dir.join("config");
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config"),
+            &config,
+        );
+        fs::copy(
+            shared.join("data/resource-limits.yaml"),
+            config.join("resource-limits.yaml"),
+        )
+        .expect("copy yaml");
+        let gpus = dir.join("nvidia-smi-L.txt");
+        fs::write(&gpus, NVIDIA_SMI_L).expect("gpu fixture");
+        let home = dir.join("home");
+        fs::create_dir_all(&home).expect("home");
+        Scratch {
+            dir,
+            config,
+            gpus,
+            home,
+        }
+    }
+}
+
 #[test]
 fn recorded_dashboards_without_containers() {
     let Some(shared) = shared() else {
         eprintln!("../shared not present: skipped");
         return;
     };
-    let dir = std::env::temp_dir().join(format!("ds01-check-limits-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    let config = dir.join("config");
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config");
-    copy_dir(&fixture, &config);
-    fs::copy(
-        shared.join("data/resource-limits.yaml"),
-        config.join("resource-limits.yaml"),
-    )
-    .expect("copy yaml");
-    let gpus = dir.join("nvidia-smi-L.txt");
-    fs::write(&gpus, NVIDIA_SMI_L).expect("gpu fixture");
-    let home = dir.join("home");
-    fs::create_dir_all(&home).expect("home");
+    let Scratch {
+        dir,
+        config,
+        gpus,
+        home,
+    } = Scratch::new("ds01-check-limits", &shared);
 
     let no_engine = format!("unix://{}/no-engine.sock", dir.display());
     let mut failures = Vec::new();
@@ -188,22 +206,12 @@ fn recorded_dashboards_with_a_gpu_container() {
         eprintln!("the engine already has containers of alice: skipped");
         return;
     }
-    let dir = std::env::temp_dir().join(format!("ds01-check-limits-gpu-{}", std::process::id()));
-    let _ = fs::remove_dir_all(&dir);
-    let config = dir.join("config");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config"),
-        &config,
-    );
-    fs::copy(
-        shared.join("data/resource-limits.yaml"),
-        config.join("resource-limits.yaml"),
-    )
-    .expect("copy yaml");
-    let gpus = dir.join("nvidia-smi-L.txt");
-    fs::write(&gpus, NVIDIA_SMI_L).expect("gpu fixture");
-    let home = dir.join("home");
-    fs::create_dir_all(&home).expect("home");
+    let Scratch {
+        dir,
+        config,
+        gpus,
+        home,
+    } = Scratch::new("ds01-check-limits-gpu", &shared);
 
     let name = format!("cl-demo-{}", std::process::id());
     let made = docker(&[

@@ -343,18 +343,9 @@ fn nvidia_smi(args: &[&str]) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// `fake-nvidia-smi -L` of the recording machine.
-    pub const FAKE_LIST: &str = "\
-GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-0a0a0a0a-1111-2222-3333-000000000000)
-GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-1b1b1b1b-1111-2222-3333-111111111111)
-GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-2c2c2c2c-1111-2222-3333-222222222222)
-  MIG 3g.20gb     Device  0: (UUID: MIG-2c000000-aaaa-bbbb-cccc-000000000000)
-  MIG 3g.20gb     Device  1: (UUID: MIG-2c000001-aaaa-bbbb-cccc-000000000001)
-GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
-  MIG 2g.10gb     Device  0: (UUID: MIG-3d000000-aaaa-bbbb-cccc-000000000000)
-  MIG 2g.10gb     Device  1: (UUID: MIG-3d000001-aaaa-bbbb-cccc-000000000001)
-  MIG 2g.10gb     Device  2: (UUID: MIG-3d000002-aaaa-bbbb-cccc-000000000002)
-";
+    /// `fake-nvidia-smi -L` of the ds01 recording machine (4 A100s, GPUs 2
+    /// and 3 in MIG mode).
+    pub const FAKE_LIST: &str = include_str!("../../tests/fixtures/recording-nvidia-smi-L.txt");
 
     /// An 8-GPU H100 server: GPUs 0-3 whole, 4 with 7×1g, 5 with 3g+2g+1g+1g,
     /// 6 with one 7g, 7 in MIG mode without instances.
