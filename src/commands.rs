@@ -1,60 +1,10 @@
-//! The multi-call table: every command name the binary answers to, and the
-//! `ds01` front door (`ds01 --list`, `ds01 install-links DIR`, ...).
+//! The `ds01` front door: `ds01 --list`, `ds01 install-links DIR`,
+//! `ds01 generate-assets DIR` and `ds01 <command> ...`.
 
-use crate::cli::spec;
+use crate::context::Ctx;
+use crate::error::{Failure, Outcome};
+use crate::registry;
 use std::path::{Path, PathBuf};
-
-/// A command the binary can be called as.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Command {
-    /// `mlc [args]`.
-    Mlc,
-    /// `mlc-<sub> [args]`, the same as `mlc <sub> [args]`.
-    MlcLink(String),
-    /// A DS01 command (`get_resource_limits`, ...), see `crate::ds01`.
-    Ds01(&'static str),
-}
-
-impl Command {
-    pub fn run(&self, args: &[String]) -> i32 {
-        match self {
-            Command::Mlc => crate::aime::main(args),
-            Command::MlcLink(sub) => {
-                let mut full = vec![sub.clone()];
-                full.extend(args.iter().cloned());
-                crate::aime::main(&full)
-            }
-            Command::Ds01(name) => crate::ds01::main(name, args),
-        }
-    }
-}
-
-/// The command called `name`, if there is one.
-pub fn find(name: &str) -> Option<Command> {
-    if name == "mlc" {
-        return Some(Command::Mlc);
-    }
-    // On a DS01 server `mlc-create` is DS01's wrapper (limits, GPU
-    // allocation), as the original installation linked it.
-    if name == "mlc-create" && crate::ds01::limits::installed() {
-        return Some(Command::Ds01(crate::ds01::mlc_create::NAME));
-    }
-    if let Some(ds01) = crate::ds01::COMMANDS.iter().find(|c| **c == name) {
-        return Some(Command::Ds01(ds01));
-    }
-    let mlc = spec::mlc().ok()?;
-    mlc.links.get(name).map(|sub| Command::MlcLink(sub.clone()))
-}
-
-/// Every command name, in a stable order.
-pub fn names() -> Vec<String> {
-    let mut names = vec!["mlc".to_string()];
-    if let Ok(mlc) = spec::mlc() {
-        names.extend(mlc.links.keys().cloned());
-    }
-    names.extend(crate::ds01::COMMANDS.iter().map(|c| c.to_string()));
-    names
-}
 
 const DS01_USAGE: &str = "\
 usage: ds01 <command> [args...]
@@ -69,68 +19,60 @@ creates the links in DIR, keeping a backup of any file it replaces.
 ";
 
 /// `ds01 ...` and names we do not know.
-pub fn ds01_main(invoked: &str, args: &[String]) -> i32 {
+pub fn ds01_main(ctx: &mut Ctx, invoked: &str, args: &[String]) -> Outcome {
     if invoked != "ds01" {
-        crate::ui::err(&format!(
-            "ds01: no command is called '{invoked}' (see `ds01 --list`)\n"
+        return Err(Failure::stderr(
+            127,
+            format!("ds01: no command is called '{invoked}' (see `ds01 --list`)\n"),
         ));
-        return 127;
     }
     let Some(first) = args.first() else {
-        crate::ui::err(DS01_USAGE);
-        return 2;
+        return Err(Failure::stderr(2, DS01_USAGE));
     };
     match first.as_str() {
         "-h" | "--help" => {
-            crate::ui::out(DS01_USAGE);
-            0
+            ctx.out(DS01_USAGE);
+            Ok(0)
         }
         "-V" | "--version" => {
-            crate::ui::println(&format!("ds01 {}", env!("CARGO_PKG_VERSION")));
-            0
+            ctx.println(&format!("ds01 {}", env!("CARGO_PKG_VERSION")));
+            Ok(0)
         }
         "--list" => {
-            crate::ui::out(&names().iter().map(|n| format!("{n}\n")).collect::<String>());
-            0
+            let names: String = registry::names().iter().map(|n| format!("{n}\n")).collect();
+            ctx.out(&names);
+            Ok(0)
         }
-        "install-links" => match args.get(1) {
-            Some(dir) if args.len() == 2 => match install_links(Path::new(dir)) {
-                Ok(report) => {
-                    crate::ui::out(&report);
-                    0
-                }
-                Err(e) => {
-                    crate::ui::err(&format!("ds01: install-links: {e}\n"));
-                    1
-                }
-            },
-            _ => {
-                crate::ui::err("usage: ds01 install-links DIR\n");
-                2
-            }
+        "install-links" => with_dir(ctx, args, "install-links", |ctx, dir| {
+            let report = install_links(dir).map_err(|e| e.to_string())?;
+            ctx.out(&report);
+            Ok(())
+        }),
+        "generate-assets" => with_dir(ctx, args, "generate-assets", |_, dir| {
+            crate::cli::generate::write_all(dir)
+        }),
+        name => match registry::find(name, ctx.settings.ds01_installed) {
+            Some(found) => found.run(ctx, &args[1..]),
+            None => Err(Failure::stderr(
+                2,
+                format!("ds01: unknown command '{name}' (see `ds01 --list`)\n"),
+            )),
         },
-        "generate-assets" => match args.get(1) {
-            Some(dir) if args.len() == 2 => match crate::cli::generate::write_all(Path::new(dir)) {
-                Ok(()) => 0,
-                Err(e) => {
-                    crate::ui::err(&format!("ds01: generate-assets: {e}\n"));
-                    1
-                }
-            },
-            _ => {
-                crate::ui::err("usage: ds01 generate-assets DIR\n");
-                2
-            }
-        },
-        name => match find(name) {
-            Some(command) => command.run(&args[1..]),
-            None => {
-                crate::ui::err(&format!(
-                    "ds01: unknown command '{name}' (see `ds01 --list`)\n"
-                ));
-                2
-            }
-        },
+    }
+}
+
+/// `ds01 WHAT DIR`: run `f` on DIR; exit 1 with its error, 2 on misuse.
+fn with_dir(
+    ctx: &mut Ctx,
+    args: &[String],
+    what: &str,
+    f: impl FnOnce(&mut Ctx, &Path) -> Result<(), String>,
+) -> Outcome {
+    match args.get(1) {
+        Some(dir) if args.len() == 2 => f(ctx, Path::new(dir))
+            .map(|()| 0)
+            .map_err(|e| Failure::stderr(1, format!("ds01: {what}: {e}\n"))),
+        _ => Err(Failure::stderr(2, format!("usage: ds01 {what} DIR\n"))),
     }
 }
 
@@ -140,7 +82,7 @@ fn install_links(dir: &Path) -> std::io::Result<String> {
     let exe = std::env::current_exe()?.canonicalize()?;
     std::fs::create_dir_all(dir)?;
     let mut report = String::new();
-    for name in names() {
+    for name in registry::names() {
         let link = dir.join(&name);
         if let Ok(meta) = link.symlink_metadata() {
             let ours = meta.file_type().is_symlink()

@@ -79,19 +79,20 @@ fn login_uid() -> Option<u32> {
 }
 
 impl Identity {
-    pub fn current() -> Identity {
+    /// The calling process's identity; `env` gives `$USER` and `$HOME`.
+    pub fn current(env: &crate::context::Env) -> Identity {
         // SAFETY: getuid/getgid cannot fail.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        let env_user = std::env::var("USER").ok().filter(|u| !u.is_empty());
+        let env_user = env.get("USER").map(str::to_string);
         let login = login_uid()
             .and_then(user_by_uid)
             .map(|e| e.name)
             .or_else(|| user_by_uid(uid).map(|e| e.name))
             .or(env_user)
             .unwrap_or_else(|| uid.to_string());
-        let home = std::env::var("HOME")
-            .ok()
-            .filter(|h| !h.is_empty())
+        let home = env
+            .get("HOME")
+            .map(str::to_string)
             .or_else(|| user_by_uid(uid).map(|e| e.home))
             .unwrap_or_else(|| "/".to_string());
         Identity {

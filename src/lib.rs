@@ -1,18 +1,24 @@
 //! ds01: the AIME MLC and DS01 command-line tools of a shared GPU server,
 //! rewritten as one multi-call binary.
 //!
-//! Layout follows the system's tiers: `engine` (Docker access), `aime`
-//! (Tier 1, `mlc`), `ds01` (Tier 2: limits, GPUs, images, containers),
-//! `wizards` (Tier 3), `ui` (colours, prompts, tables) and `cli` (the spec
-//! and everything generated from it).
+//! Layout: `registry` (the one table of commands), `context` (one per
+//! process), `settings`, `error`, `model` (typed tag, labels, time),
+//! `engine` (Docker access), `aime` (Tier 1, `mlc`), `ds01` (Tier 2),
+//! `ui` (terminal kits) and `cli` (the spec and everything generated from
+//! it).  See the README's architecture section.
 
 pub mod aime;
 pub mod cli;
 pub mod commands;
+pub mod context;
 pub mod ds01;
 pub mod engine;
 pub mod error;
 pub mod identity;
+pub mod model;
+pub mod policy;
+pub mod registry;
+pub mod settings;
 pub mod ui;
 
 use std::ffi::OsString;
@@ -33,8 +39,10 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let rest = args.split_off(1);
-    match commands::find(&invoked) {
-        Some(command) => command.run(&rest),
-        None => commands::ds01_main(&invoked, &rest),
-    }
+    let mut ctx = context::Ctx::from_process();
+    let outcome = match registry::find(&invoked, ctx.settings.ds01_installed) {
+        Some(found) => found.run(&mut ctx, &rest),
+        None => commands::ds01_main(&mut ctx, &invoked, &rest),
+    };
+    error::finish(&mut ctx, outcome)
 }

@@ -221,7 +221,9 @@ fn inspect_matches_the_recorded_originals() {
         let (tag, recorded) = rec["inspect"].as_object().unwrap().iter().next().unwrap();
         let name = tag.split("._.").next().unwrap();
         let (our_name, our_tag) = (format!("e2e{name}"), format!("e2e{tag}"));
-        if !is_root() && ds01::identity::Identity::current().uid != uid {
+        if !is_root()
+            && ds01::identity::Identity::current(&ds01::context::Env::from_process()).uid != uid
+        {
             eprintln!("aime_e2e: {session}: skipped: needs uid {uid} (run as root)");
             continue;
         }

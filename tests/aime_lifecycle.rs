@@ -79,7 +79,7 @@ fn lifecycle_against_a_real_engine() {
         eprintln!("aime_lifecycle: skipped: {why}");
         return;
     }
-    let who = ds01::identity::Identity::current();
+    let who = ds01::identity::Identity::current(&ds01::context::Env::from_process());
     let name = format!("lt{}", std::process::id());
     let tag = format!("{name}._.{}", who.uid);
     let image = format!("ds01-test/busybox:{tag}");

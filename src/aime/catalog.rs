@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 
-pub const DEFAULT_PATH: &str = "/opt/aime-ml-containers/ml_images.repo";
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     pub framework: String,
@@ -22,22 +20,15 @@ pub struct Catalog {
     pub entries: Vec<Entry>,
 }
 
-pub fn path() -> String {
-    std::env::var("DS01_MLC_CATALOG")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| DEFAULT_PATH.to_string())
-}
-
 impl Catalog {
     /// Read the catalog.  A missing file or a line with fewer than four
     /// fields is an error naming the file and line (the original crashed
     /// with a traceback).
-    pub fn load() -> Result<Catalog, String> {
-        let path = path();
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read the image catalog {path}: {e}"))?;
-        Catalog::parse(&text).map_err(|e| format!("{path}:{e}"))
+    pub fn load(path: &std::path::Path) -> Result<Catalog, String> {
+        let shown = path.display();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the image catalog {shown}: {e}"))?;
+        Catalog::parse(&text).map_err(|e| format!("{shown}:{e}"))
     }
 
     pub fn parse(text: &str) -> Result<Catalog, String> {

@@ -1,21 +1,10 @@
 //! Pieces shared by the mlc commands: "my containers", running checks,
 //! numbered selection, confirmation prompts and the info headers.
 
-use super::Context;
-use crate::error::{Failure, Outcome};
-use crate::ui::{self, colour, prompt, prompt::Interrupted};
-
-/// The base name of a container tag: `demo._.1001` → `demo`; a legacy tag
-/// without the `._.<word>` suffix stays whole.
-pub fn base_name(tag: &str) -> &str {
-    if let Some(i) = tag.rfind("._.") {
-        let word = &tag[i + 3..];
-        if !word.is_empty() && word.chars().all(|c| c.is_alphanumeric() || c == '_') {
-            return &tag[..i];
-        }
-    }
-    tag
-}
+use crate::context::Ctx;
+use crate::error::Failure;
+use crate::model::{labels, ContainerTag};
+use crate::ui::{colour, prompt, prompt::Interrupted};
 
 /// A container of the user: its tag (docker name) and base name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,12 +16,9 @@ pub struct Mine {
 
 /// The user's containers (label `aime.mlc.USER=<login>`), newest first,
 /// with their running state, in one engine request.
-pub fn user_containers(ctx: &mut Context) -> Result<Vec<Mine>, Failure> {
-    let filter = format!("aime.mlc.USER={}", ctx.who.login);
-    let list = ctx
-        .engine()
-        .and_then(|e| e.list_containers(true, &[filter], false))
-        .map_err(engine_failure)?;
+pub fn user_containers(ctx: &mut Ctx) -> Result<Vec<Mine>, Failure> {
+    let filter = format!("{}={}", labels::AIME_USER, ctx.caller.login);
+    let list = ctx.engine()?.list_containers(true, &[filter], false)?;
     Ok(list
         .into_iter()
         .filter_map(|c| {
@@ -44,7 +30,7 @@ pub fn user_containers(ctx: &mut Context) -> Result<Vec<Mine>, Failure> {
                 .map(|s| matches!(s.to_string().as_str(), "running" | "paused" | "restarting"))
                 .unwrap_or(false);
             Some(Mine {
-                name: base_name(&tag).to_string(),
+                name: ContainerTag::parse(&tag).name,
                 tag,
                 running,
             })
@@ -52,41 +38,35 @@ pub fn user_containers(ctx: &mut Context) -> Result<Vec<Mine>, Failure> {
         .collect())
 }
 
-/// An engine error where the original would have shown the docker CLI's
-/// message: on stderr, exit 1.
-pub fn engine_failure(e: crate::engine::EngineError) -> Failure {
-    Failure::stderr(1, format!("{e}\n"))
-}
-
 /// `existing_user_containers`: the user's containers, or the original's
 /// "Create at least one container" message and exit 0 when there are none.
-pub fn require_containers(ctx: &mut Context, command: &str) -> Result<Vec<Mine>, Outcome> {
-    let mine = user_containers(ctx).map_err(Err)?;
+pub fn require_containers(ctx: &mut Ctx, command: &str) -> Result<Vec<Mine>, Failure> {
+    let mine = user_containers(ctx)?;
     if mine.is_empty() {
-        ui::println(&colour::expand(&format!(
+        ctx.println(&colour::expand(&format!(
             "\n{{ERROR}}Create at least one container. If not, mlc {command} does not work.{{RESET}}\n"
         )));
-        return Err(Ok(0));
+        return Err(Failure::exit(0));
     }
     Ok(mine)
 }
 
 /// The numbered list and the question until a valid number is given;
 /// returns the chosen index.
-pub fn select(names: &[&str]) -> Result<usize, Interrupted> {
+pub fn select(ctx: &mut Ctx, names: &[&str]) -> Result<usize, Interrupted> {
     for (i, name) in names.iter().enumerate() {
-        ui::println(&format!("{}) {name}", i + 1));
+        ctx.println(&format!("{}) {name}", i + 1));
     }
     loop {
-        let answer = prompt::ask(&colour::expand(
+        let answer = ctx.ask(&colour::expand(
             "\n{REQUEST}Select the number of the container: {RESET}",
         ))?;
         match prompt::parse_int(&answer) {
             Some(n) if n >= 1 && (n as usize) <= names.len() => return Ok(n as usize - 1),
-            Some(_) => ui::println(&colour::expand(
+            Some(_) => ctx.println(&colour::expand(
                 "\n{ERROR}Invalid selection. Please choose a valid number.{RESET}",
             )),
-            None => ui::println(&colour::expand(
+            None => ctx.println(&colour::expand(
                 "\n{ERROR}Invalid input. Please enter a number.{RESET}",
             )),
         }
@@ -96,7 +76,12 @@ pub fn select(names: &[&str]) -> Result<usize, Interrupted> {
 /// `are_you_sure`: nothing in script mode; otherwise the warning and the
 /// (Y/n) or (y/N) question.  `Ok(false)` means the user said no (the
 /// "will not be ..." line is already printed; the command exits 0).
-pub fn are_you_sure(name: &str, command: &str, script: bool) -> Result<bool, Interrupted> {
+pub fn are_you_sure(
+    ctx: &mut Ctx,
+    name: &str,
+    command: &str,
+    script: bool,
+) -> Result<bool, Interrupted> {
     if script {
         return Ok(true);
     }
@@ -120,24 +105,25 @@ pub fn are_you_sure(name: &str, command: &str, script: bool) -> Result<bool, Int
             false,
         ),
     };
-    ui::println(&format!("\n{}{warning}{}", colour::WARNING, colour::RESET));
+    ctx.println(&format!("\n{}{warning}{}", colour::WARNING, colour::RESET));
     loop {
-        let answer = prompt::ask(&format!(
-            "\n{}[{name}]{} {}{question}{}",
-            colour::INPUT,
-            colour::RESET,
-            colour::REQUEST,
-            colour::RESET
-        ))?
-        .trim()
-        .to_lowercase();
+        let answer = ctx
+            .ask(&format!(
+                "\n{}[{name}]{} {}{question}{}",
+                colour::INPUT,
+                colour::RESET,
+                colour::REQUEST,
+                colour::RESET
+            ))?
+            .trim()
+            .to_lowercase();
         let yes = answer == "y" || answer == "yes" || (default_yes && answer.is_empty());
         let no = answer == "n" || answer == "no" || (!default_yes && answer.is_empty());
         if yes {
             return Ok(true);
         }
         if no {
-            ui::println(&format!(
+            ctx.println(&format!(
                 "\n{}[{name}]{} {}will not be {verb}.\n{}",
                 colour::INPUT,
                 colour::RESET,
@@ -146,7 +132,7 @@ pub fn are_you_sure(name: &str, command: &str, script: bool) -> Result<bool, Int
             ));
             return Ok(false);
         }
-        ui::println(&colour::expand(
+        ctx.println(&colour::expand(
             "{ERROR}\nInvalid input. Please use y(yes) or n(no).{RESET}",
         ));
     }
@@ -194,22 +180,4 @@ pub fn info_header(command: &str) -> String {
         h("How to use"),
         h("Example")
     )
-}
-
-/// Ctrl-C or end of input at a prompt: AIME's message, exit 1.
-pub fn interrupted(_: Interrupted) -> Failure {
-    Failure::stdout(1, prompt::interrupted_message())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::base_name;
-
-    #[test]
-    fn base_names() {
-        assert_eq!(base_name("demo._.1001"), "demo");
-        assert_eq!(base_name("a._.b._.1001"), "a._.b");
-        assert_eq!(base_name("legacy"), "legacy");
-        assert_eq!(base_name("x._."), "x._.");
-    }
 }

@@ -4,58 +4,15 @@
 //! command in a container through the engine (with our terminal in raw mode
 //! while a shell runs, as `docker exec -it` does).
 
-use super::common::{self, Mine};
-use super::Context;
-use crate::error::{Failure, Outcome};
-use crate::ui::{self, colour};
+use crate::context::Ctx;
 use bollard::models::ExecConfig;
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 
-/// `"\n{INPUT}[NAME]{RESET}"`, the start of most of the commands' lines.
-pub(super) fn tag(name: &str) -> String {
-    format!("\n{}[{name}]{}", colour::INPUT, colour::RESET)
-}
-
-/// Python's `print(f"\n{INPUT}[{name}]{RESET}{rest}")`: `rest` may hold
-/// `{COLOUR}` tokens.
-pub(super) fn say(name: &str, rest: &str) {
-    ui::println(&format!("{}{}", tag(name), colour::expand(rest)));
-}
-
-/// Python's `print(text)` with `{COLOUR}` tokens.
-pub(super) fn print(text: &str) {
-    ui::println(&colour::expand(text));
-}
-
-/// The first of the user's containers with this base name (the original's
-/// `list.index()`).
-pub(super) fn find<'a>(mine: &'a [Mine], name: &str) -> Option<&'a Mine> {
-    mine.iter().find(|c| c.name == name)
-}
-
-/// The numbered list over `choices` and the question; Ctrl-C or end of
-/// input end the command with AIME's message and exit 1.
-pub(super) fn choose(choices: &[&Mine]) -> Result<Mine, Failure> {
-    let names: Vec<&str> = choices.iter().map(|c| c.name.as_str()).collect();
-    let i = common::select(&names).map_err(common::interrupted)?;
-    Ok(choices[i].clone())
-}
-
-/// The confirmation of §3.5; `Ok(false)`: the user said no (already told).
-pub(super) fn confirm(name: &str, command: &str, script: bool) -> Result<bool, Failure> {
-    common::are_you_sure(name, command, script).map_err(common::interrupted)
-}
-
-/// All users' containers, as the original lists them after some errors.
-pub(super) fn list_all_users(ctx: &mut Context) -> Outcome {
-    super::list::show(ctx, true, &[])
-}
-
 /// Whether the container runs now (an engine error counts as no, as an
 /// empty `docker ps` answer did).
-pub(super) fn is_running(ctx: &mut Context, tag: &str) -> bool {
+pub(super) fn is_running(ctx: &mut Ctx, tag: &str) -> bool {
     ctx.engine()
         .and_then(|e| e.inspect_container(tag))
         .ok()
@@ -66,14 +23,14 @@ pub(super) fn is_running(ctx: &mut Context, tag: &str) -> bool {
 
 /// Start the container; whatever the engine says (the original ignored
 /// `docker container start`'s result).
-pub(super) fn start_quietly(ctx: &mut Context, tag: &str) {
+pub(super) fn start_quietly(ctx: &mut Ctx, tag: &str) {
     if let Ok(e) = ctx.engine() {
         let _ = e.start_container(tag);
     }
 }
 
 /// Stop the container; the result is ignored as the original ignored it.
-pub(super) fn stop_quietly(ctx: &mut Context, tag: &str) {
+pub(super) fn stop_quietly(ctx: &mut Ctx, tag: &str) {
     if let Ok(e) = ctx.engine() {
         let _ = e.stop_container(tag);
     }
@@ -82,8 +39,8 @@ pub(super) fn stop_quietly(ctx: &mut Context, tag: &str) {
 /// The environment the original meant to give `docker exec`: DISPLAY and
 /// NCCL_P2P_LEVEL when they are set (it passed them as one broken argument;
 /// see docs/deviations.md).
-pub(super) fn exec_env() -> Vec<String> {
-    exec_env_from(|k| std::env::var(k).ok())
+pub(super) fn exec_env(ctx: &Ctx) -> Vec<String> {
+    exec_env_from(|k| ctx.env.get(k).map(str::to_string))
 }
 
 fn exec_env_from(get: impl Fn(&str) -> Option<String>) -> Vec<String> {
@@ -94,13 +51,13 @@ fn exec_env_from(get: impl Fn(&str) -> Option<String>) -> Vec<String> {
 }
 
 /// `--user UID:GID`.
-fn exec_user(ctx: &Context) -> String {
-    format!("{}:{}", ctx.who.uid, ctx.who.gid)
+fn exec_user(ctx: &Ctx) -> String {
+    format!("{}:{}", ctx.caller.uid, ctx.caller.gid)
 }
 
 /// `docker top TAG -o pid` lists the header and more than one process: a
 /// shell or a job besides the container's main process is still there.
-pub(super) fn is_active(ctx: &mut Context, tag: &str) -> bool {
+pub(super) fn is_active(ctx: &mut Ctx, tag: &str) -> bool {
     match ctx.engine().and_then(|e| e.top(tag, "-o pid")) {
         Ok(top) => active_by_count(top.processes.map(|p| p.len()).unwrap_or(0)),
         Err(_) => false,
@@ -124,8 +81,8 @@ fn exec_status(end: Result<Option<i64>, crate::engine::EngineError>) -> i32 {
 
 /// The `docker exec` request: `-e` DISPLAY/NCCL, `--user UID:GID`, `-t`
 /// (with `-i`: `stdin`), or `-d` (no terminal, nothing attached).
-fn exec_config(ctx: &Context, cmd: &str, stdin: bool, detach: bool) -> ExecConfig {
-    let env = exec_env();
+fn exec_config(ctx: &Ctx, cmd: &str, stdin: bool, detach: bool) -> ExecConfig {
+    let env = exec_env(ctx);
     ExecConfig {
         attach_stdin: Some(stdin),
         attach_stdout: Some(!detach),
@@ -144,7 +101,7 @@ fn exec_config(ctx: &Context, cmd: &str, stdin: bool, detach: bool) -> ExecConfi
 /// `docker exec -it -e ... --user UID:GID TAG bash`: a shell on our
 /// terminal; its exit status as the docker CLI gives it (1 when stdin is
 /// not a terminal, when the exec cannot be made, or when we were detached).
-pub(super) fn run_shell(ctx: &mut Context, tag: &str) -> i32 {
+pub(super) fn run_shell(ctx: &mut Ctx, tag: &str) -> i32 {
     // `docker exec -it` refuses ("the input device is not a TTY").
     if !std::io::stdin().is_terminal() {
         return 1;
@@ -163,6 +120,7 @@ pub(super) fn run_shell(ctx: &mut Context, tag: &str) -> i32 {
     let raw = RawMode::enter();
     let mut sizes = SizeWatch::new(true);
     let mut resized = || sizes.changed();
+    // A shell owns the terminal: its output is never captured.
     let mut stdout = std::io::stdout();
     let attached = engine.exec_attach(&id, true, Some(rx), &mut resized, &mut stdout);
     pump.stop();
@@ -178,7 +136,7 @@ pub(super) fn run_shell(ctx: &mut Context, tag: &str) -> i32 {
 /// `docker exec -t|-d -e ... --user UID:GID TAG COMMAND`: the command with
 /// a terminal for its output (or detached), no input; its exit status as
 /// the docker CLI gives it.
-pub(super) fn run_command(ctx: &mut Context, tag: &str, command: &str, detach: bool) -> i32 {
+pub(super) fn run_command(ctx: &mut Ctx, tag: &str, command: &str, detach: bool) -> i32 {
     let config = exec_config(ctx, command, false, detach);
     let Ok(engine) = ctx.engine() else {
         return 1;
@@ -509,23 +467,5 @@ mod tests {
         let mut e = Escape::default();
         // Not alone in a read: passed on.
         assert_eq!(e.filter(&[0x10, 0x11]), Some(vec![0x10, 0x11]));
-    }
-
-    #[test]
-    fn find_takes_the_first() {
-        let mine = vec![
-            Mine {
-                tag: "a._.1".into(),
-                name: "a".into(),
-                running: false,
-            },
-            Mine {
-                tag: "a._.2".into(),
-                name: "a".into(),
-                running: true,
-            },
-        ];
-        assert_eq!(find(&mine, "a").map(|c| c.tag.as_str()), Some("a._.1"));
-        assert!(find(&mine, "b").is_none());
     }
 }

@@ -1,10 +1,10 @@
 //! `mlc list`: the user's containers as a table.
 
-use super::Context;
 use crate::cli::argparse::Matches;
+use crate::context::Ctx;
 use crate::engine::{decimal_size, ContainerSummary};
 use crate::error::{Failure, Outcome};
-use crate::ui::{self, colour, table::Table};
+use crate::ui::{colour, table::Table};
 
 /// Optional columns in the order the original adds them (its parser's
 /// definition order, not the command line's).
@@ -25,7 +25,7 @@ const ALL: [&str; 6] = [
     "MODELS",
 ];
 
-pub fn run(ctx: &mut Context, m: &Matches) -> Outcome {
+pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
     let columns: Vec<&str> = if m.flag("all") {
         ALL.to_vec()
     } else {
@@ -40,14 +40,14 @@ pub fn run(ctx: &mut Context, m: &Matches) -> Outcome {
 
 /// Print the table.  `all_users` lists every user's mlc containers (also
 /// what other commands show after an error).
-pub fn show(ctx: &mut Context, all_users: bool, extra: &[&str]) -> Outcome {
+pub fn show(ctx: &mut Ctx, all_users: bool, extra: &[&str]) -> Outcome {
     let filter = if all_users {
         "aime.mlc".to_string()
     } else {
-        format!("aime.mlc={}", ctx.who.login)
+        format!("aime.mlc={}", ctx.caller.login)
     };
     let with_size = extra.contains(&"SIZE");
-    let home = ctx.who.home.clone();
+    let home = ctx.caller.home.clone();
     let containers = ctx
         .engine()
         .and_then(|e| e.list_containers(true, &[filter], with_size))
@@ -58,7 +58,7 @@ pub fn show(ctx: &mut Context, all_users: bool, extra: &[&str]) -> Outcome {
             )
         })?;
     if containers.is_empty() {
-        ui::out(&format!(
+        ctx.out(&format!(
             "\n{}There are no containers. Create the first one using:{}\n{}mlc create container_name{}\n\n",
             colour::ERROR,
             colour::RESET,
@@ -73,7 +73,7 @@ pub fn show(ctx: &mut Context, all_users: bool, extra: &[&str]) -> Outcome {
     for c in &containers {
         t.push(titles.iter().map(|col| cell(c, col, &home)).collect());
     }
-    ui::out(&format!("\n{}\n", t.render()));
+    ctx.out(&format!("\n{}\n", t.render()));
     Ok(0)
 }
 

@@ -1,77 +1,67 @@
 //! `mlc open`: a shell in one of the user's containers, starting it first
 //! if needed, and stopping it afterwards when nothing else runs in it.
 
-use super::common::{self, require_containers, Mine};
-use super::lifecycle::{self as lc, say};
-use super::Context;
+use super::flow::{self, say, Texts};
+use super::lifecycle as lc;
 use crate::cli::argparse::Matches;
+use crate::context::Ctx;
 use crate::error::Outcome;
 use crate::ui::prompt;
 
-pub fn run(ctx: &mut Context, m: &Matches) -> Outcome {
-    prompt::exit_on_ctrl_c();
-    let mine = match require_containers(ctx, "open") {
-        Ok(mine) => mine,
-        Err(outcome) => return outcome,
-    };
-    let script = m.flag("script");
-    let everyone: Vec<&Mine> = mine.iter().collect();
-    let chosen = match m.positional(0) {
-        Some(name) => match lc::find(&mine, name) {
-            Some(c) => {
-                say(name, "{NEUTRAL} exists and will be opened.{RESET}");
-                c.clone()
-            }
-            None if script => {
-                say(name, " {ERROR}does not exist.{RESET}\n");
-                return Ok(1);
-            }
-            None => {
-                say(name, " {ERROR}does not exist.{RESET}");
-                lc::print("\n{INFO}Available containers of the current user:{RESET}");
-                lc::choose(&everyone)?
-            }
-        },
-        None if script => {
-            lc::print("{ERROR}Container name is missing.{RESET}");
-            crate::ui::println(&common::info_header("open"));
-            return Ok(1);
-        }
-        None => {
-            crate::ui::println(&common::info_header("open"));
-            lc::print("\n{INFO}Available containers of the current user:{RESET}");
-            lc::choose(&everyone)?
-        }
-    };
-    let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
+const AVAILABLE: &str = "\n{INFO}Available containers of the current user:{RESET}";
 
+const TEXTS: Texts = Texts {
+    command: "open",
+    eligible: |_| true,
+    none_eligible: [None, None],
+    chosen: "{NEUTRAL} exists and will be opened.{RESET}",
+    ineligible: "",
+    ineligible_ends: false,
+    does_not_exist: " {ERROR}does not exist.{RESET}",
+    menu_after_error: AVAILABLE,
+    menu: AVAILABLE,
+    missing_name: "{ERROR}Container name is missing.{RESET}",
+    confirms: false,
+};
+
+pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
+    prompt::exit_on_ctrl_c();
+    let chosen = flow::select(ctx, &TEXTS, m)?.mine;
+    let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
     if lc::is_running(ctx, tag) {
-        say(name, " {NEUTRAL}container already running.{RESET}");
+        say(ctx, name, " {NEUTRAL}container already running.{RESET}");
     } else {
-        say(name, " {NEUTRAL}starting container...{RESET}");
+        say(ctx, name, " {NEUTRAL}starting container...{RESET}");
         lc::start_quietly(ctx, tag);
     }
-    say(name, " {NEUTRAL}opening shell to container...{RESET}");
+    say(ctx, name, " {NEUTRAL}opening shell to container...{RESET}");
     match lc::run_shell(ctx, tag) {
         1 => say(
+            ctx,
             name,
             " {NEUTRAL}detached from container, container keeps running.{RESET}",
         ),
         0 => say(
+            ctx,
             name,
             " {NEUTRAL}container shell closed successfully..{RESET}",
         ),
         _ => {}
     }
     if lc::is_active(ctx, tag) {
-        say(name, "{NEUTRAL} container is active, kept running.{RESET}");
+        say(
+            ctx,
+            name,
+            "{NEUTRAL} container is active, kept running.{RESET}",
+        );
     } else {
         say(
+            ctx,
             name,
             "{NEUTRAL} container is inactive, stopping container ...{RESET}",
         );
         lc::stop_quietly(ctx, tag);
-        say(name, "{NEUTRAL} container stopped.{RESET}\n");
+        say(ctx, name, "{NEUTRAL} container stopped.{RESET}\n");
     }
     Ok(0)
 }

@@ -1,10 +1,10 @@
 //! `mlc stats`: CPU, memory and process counts of every running container
 //! on the host (the original does not filter by user or label).
 
-use super::Context;
+use crate::context::Ctx;
 use crate::engine::{binary_size, ContainerStatsResponse};
 use crate::error::Outcome;
-use crate::ui::{self, colour};
+use crate::ui::colour;
 
 fn row(cells: [&str; 5]) -> String {
     format!(
@@ -79,7 +79,7 @@ fn figures(s: &ContainerStatsResponse) -> Figures {
     }
 }
 
-pub fn run(ctx: &mut Context) -> Outcome {
+pub fn run(ctx: &mut Ctx) -> Outcome {
     // The original discards docker's errors here: a failure reads as
     // "nothing running".
     let running = ctx
@@ -116,14 +116,14 @@ pub fn run(ctx: &mut Context) -> Outcome {
         ]));
     }
     if rows.is_empty() {
-        ui::out(&format!(
+        ctx.out(&format!(
             "\n{}There are no running containers. Start or open a container to show the stats.{}\n\n",
             colour::ERROR,
             colour::RESET
         ));
         return Ok(0);
     }
-    ui::out(&format!(
+    ctx.out(&format!(
         "\n{}Current stats of the running containers:{}\n{}{}\n",
         colour::INFO,
         colour::RESET,

@@ -1,33 +1,24 @@
 //! `mlc update-sys`: update the AIME MLC installation with git.
 //!
-//! The installation is `$DS01_MLC_DIR` or `/opt/aime-ml-containers`; the
+//! The installation is the settings' `mlc_dir` (`$DS01_MLC_DIR` or
+//! `/opt/aime-ml-containers`); the
 //! `git` program does the work (as in the original), through `sudo` when
 //! the checkout is not writable by the caller.
 
-use super::Context;
 use crate::cli::argparse::Matches;
+use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
-use crate::ui::{self, colour, prompt};
+use crate::ui::{colour, prompt};
 use std::ffi::CString;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
-pub const DEFAULT_DIR: &str = "/opt/aime-ml-containers";
-
-/// Where AIME MLC is installed.
-pub fn install_dir() -> PathBuf {
-    std::env::var_os("DS01_MLC_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_DIR))
-}
-
-pub fn run(_ctx: &mut Context, m: &Matches) -> Outcome {
+pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
     prompt::exit_on_ctrl_c();
-    let dir = install_dir();
+    let dir = ctx.settings.mlc_dir.clone();
     let dir = std::path::absolute(&dir).unwrap_or(dir);
     if !dir.join(".git").is_dir() {
-        ui::println(&colour::expand(
+        ctx.println(&colour::expand(
             "{ERROR}Failed: ML container system not installed as updatable git repo.\nAdd the AIME MLC's location to ~/.bashrc or change to the location of the AIME MLC. {RESET}",
         ));
         return Ok(255);
@@ -44,16 +35,21 @@ pub fn run(_ctx: &mut Context, m: &Matches) -> Outcome {
         .status();
     let head = git.output(false, &["symbolic-ref", "HEAD"])?;
     let branch = head.rsplit('/').next().unwrap_or_default().to_string();
-    ui::println(&format!("branch update-sys: {branch}"));
+    ctx.println(&format!("branch update-sys: {branch}"));
 
     if !m.flag("force") {
-        ui::println(&colour::expand(
+        ctx.println(&colour::expand(
             "\n{HINT}Hint: Use the flag -f or --force to avoid be asked.{RESET}",
         ));
-        ui::println(&colour::expand(
+        ctx.println(&colour::expand(
             "\n{NEUTRAL}This will update the ML container system to the latest version.{RESET}",
         ));
-        if !git.sudo && !yes("\n{REQUEST}Check for available updates (Y/n)?: {RESET}")? {
+        if !git.sudo
+            && !yes(
+                ctx,
+                "\n{REQUEST}Check for available updates (Y/n)?: {RESET}",
+            )?
+        {
             return Ok(0);
         }
         let _ = git.command(true, &["remote", "update"]).status();
@@ -66,20 +62,20 @@ pub fn run(_ctx: &mut Context, m: &Matches) -> Outcome {
             ],
         )?;
         if log.is_empty() {
-            ui::println(&colour::expand(
+            ctx.println(&colour::expand(
                 "\n{NEUTRAL}ML container system is up to date.\n{RESET}",
             ));
             return Ok(0);
         }
-        ui::println(&format!(
+        ctx.println(&format!(
             "{}\n{log}",
             colour::expand("\n{INFO}Update(s) available.\n\nChange Log:{RESET}")
         ));
-        if !yes("\n{REQUEST}Update ML container system (Y/n)?: {RESET}")? {
+        if !yes(ctx, "\n{REQUEST}Update ML container system (Y/n)?: {RESET}")? {
             return Ok(0);
         }
     }
-    ui::println(&colour::expand(
+    ctx.println(&colour::expand(
         "\n{NEUTRAL}Updating ML container system...{RESET}\n",
     ));
     let _ = git.command(true, &["pull", "origin", &branch]).status();
@@ -87,11 +83,8 @@ pub fn run(_ctx: &mut Context, m: &Matches) -> Outcome {
 }
 
 /// A (Y/n) question: yes for `y`, `yes` or nothing.
-fn yes(question: &str) -> Result<bool, Failure> {
-    let answer = prompt::ask(&colour::expand(question))
-        .map_err(super::common::interrupted)?
-        .trim()
-        .to_lowercase();
+fn yes(ctx: &mut Ctx, question: &str) -> Result<bool, Failure> {
+    let answer = ctx.ask(&colour::expand(question))?.trim().to_lowercase();
     Ok(matches!(answer.as_str(), "y" | "yes" | ""))
 }
 

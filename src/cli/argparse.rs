@@ -49,6 +49,18 @@ pub struct Matches {
 }
 
 impl Matches {
+    /// Record a flag or an option's value (the last one given wins).
+    pub(crate) fn set(&mut self, dest: &str, value: &str) {
+        self.values.insert(dest.to_string(), value.to_string());
+    }
+
+    pub(crate) fn append(&mut self, dest: &str, value: &str) {
+        self.lists
+            .entry(dest.to_string())
+            .or_default()
+            .push(value.to_string());
+    }
+
     pub fn flag(&self, dest: &str) -> bool {
         self.values.contains_key(dest)
     }

@@ -3,21 +3,26 @@
 //! `completions/` and `man/` are checked against this by the test suite.
 
 use super::clap_model;
+use super::spec::Loaded;
 use clap_complete::Shell;
 use std::path::Path;
 
 /// Every generated file as (relative path, contents).
 pub fn assets() -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files = Vec::new();
-    for program in super::spec::programs()? {
-        let mut commands = vec![clap_model::program(&program)];
-        commands.extend(clap_model::links(&program));
-        for cmd in commands {
-            command_assets(&cmd, &program.exit_codes, &mut files)?;
+    for loaded in super::spec::all()? {
+        match loaded {
+            Loaded::Program(program) => {
+                let mut commands = vec![clap_model::program(&program)];
+                commands.extend(clap_model::links(&program));
+                for cmd in commands {
+                    command_assets(&cmd, &program.exit_codes, &mut files)?;
+                }
+            }
+            Loaded::Tool(tool) => {
+                command_assets(&clap_model::tool(&tool), &tool.exit_codes, &mut files)?
+            }
         }
-    }
-    for tool in super::spec::tools()? {
-        command_assets(&clap_model::tool(&tool), &tool.exit_codes, &mut files)?;
     }
     Ok(files)
 }

@@ -3,6 +3,7 @@
 
 pub mod argparse;
 pub mod clap_model;
+pub mod ds01;
 pub mod generate;
 pub mod help;
 pub mod spec;

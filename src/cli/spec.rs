@@ -123,19 +123,6 @@ impl ProgramSpec {
     }
 }
 
-const MLC_SPEC: &str = include_str!("../../spec/mlc.yaml");
-
-/// The `mlc` spec. It is embedded and checked by the test suite, so a
-/// failure here is a build defect, reported rather than panicking.
-pub fn mlc() -> Result<ProgramSpec, String> {
-    serde_yaml::from_str(MLC_SPEC).map_err(|e| format!("spec/mlc.yaml: {e}"))
-}
-
-/// Every program spec, for generators and `ds01 --list`.
-pub fn programs() -> Result<Vec<ProgramSpec>, String> {
-    Ok(vec![mlc()?])
-}
-
 /// A stand-alone command without subcommands (DS01's tools, e.g.
 /// `get_resource_limits`).  Its parsing may follow the original's own rules
 /// rather than argparse's; the spec still gives its usage, options, help,
@@ -147,6 +134,20 @@ pub struct ToolSpec {
     pub summary: String,
     pub usage: String,
     pub description: String,
+    /// How the command line is parsed: the original's own rules in code,
+    /// or DS01's bash conventions ([`crate::cli::ds01`]).
+    #[serde(default)]
+    pub style: ToolStyle,
+    /// DS01 style: the help page's title line.
+    #[serde(default)]
+    pub title: String,
+    /// DS01 style: the help page's usage block as the original printed it
+    /// (DS01 colour tokens such as `{CYAN}` allowed).
+    #[serde(default)]
+    pub help_usage: String,
+    /// DS01 style: what an unknown option does.
+    #[serde(default)]
+    pub unknown: Unknown,
     #[serde(default)]
     pub positionals: Vec<PositionalSpec>,
     #[serde(default)]
@@ -155,38 +156,108 @@ pub struct ToolSpec {
     pub exit_codes: BTreeMap<i32, String>,
 }
 
-macro_rules! tool_spec {
-    ($file:literal) => {
-        (
-            concat!("spec/ds01/", $file),
-            include_str!(concat!("../../spec/ds01/", $file)),
-        )
-    };
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ToolStyle {
+    /// Parsed in the command's module, as the original did it.
+    #[default]
+    Own,
+    /// DS01's bash conventions, from this spec.
+    Ds01,
 }
 
-const TOOL_SPECS: &[(&str, &str)] = &[
-    tool_spec!("get_resource_limits.yaml"),
-    tool_spec!("gpu_state_reader.yaml"),
-    tool_spec!("gpu_allocator_v2.yaml"),
-    tool_spec!("gpu_availability_checker.yaml"),
-    tool_spec!("check_limits.yaml"),
-    tool_spec!("mlc_create_wrapper.yaml"),
-];
+/// What a DS01-style command does with an option it does not know.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Unknown {
+    /// `✗ Unknown option: X`, the usage, exit 1.
+    #[default]
+    Reject,
+    /// Skipped, as some originals' `*) ;;` did.
+    Ignore,
+}
 
-/// Every stand-alone command spec, for generators.
-pub fn tools() -> Result<Vec<ToolSpec>, String> {
-    TOOL_SPECS
+/// A command's spec file, embedded at build time (see `crate::registry`).
+#[derive(Debug, Clone, Copy)]
+pub enum Spec {
+    /// A program with subcommands, parsed by argparse's rules.
+    Program {
+        path: &'static str,
+        text: &'static str,
+    },
+    /// A stand-alone command.
+    Tool {
+        path: &'static str,
+        text: &'static str,
+    },
+}
+
+/// A spec, read.
+#[derive(Debug, Clone)]
+pub enum Loaded {
+    Program(ProgramSpec),
+    Tool(ToolSpec),
+}
+
+/// Read a spec.  Specs are embedded and checked by the test suite, so a
+/// failure here is a build defect, reported rather than panicking.
+pub fn load(spec: &Spec) -> Result<Loaded, String> {
+    match spec {
+        Spec::Program { path, text } => serde_yaml::from_str(text)
+            .map(Loaded::Program)
+            .map_err(|e| format!("{path}: {e}")),
+        Spec::Tool { path, text } => serde_yaml::from_str(text)
+            .map(Loaded::Tool)
+            .map_err(|e| format!("{path}: {e}")),
+    }
+}
+
+/// Every spec of the registry, read.
+pub fn all() -> Result<Vec<Loaded>, String> {
+    crate::registry::COMMANDS
         .iter()
-        .map(|(path, text)| serde_yaml::from_str(text).map_err(|e| format!("{path}: {e}")))
+        .map(|e| load(&e.spec))
         .collect()
 }
 
-/// The stand-alone command called `name`.
+/// The program spec of the registry's command `name`.
+pub fn program(name: &str) -> Result<ProgramSpec, String> {
+    match by_name(name)? {
+        Loaded::Program(p) => Ok(p),
+        Loaded::Tool(_) => Err(format!("the spec of {name} is not a program")),
+    }
+}
+
+/// The stand-alone spec of the registry's command `name`.
 pub fn tool(name: &str) -> Result<ToolSpec, String> {
-    tools()?
+    match by_name(name)? {
+        Loaded::Tool(t) => Ok(t),
+        Loaded::Program(_) => Err(format!("the spec of {name} is not a tool")),
+    }
+}
+
+fn by_name(name: &str) -> Result<Loaded, String> {
+    let entry = crate::registry::COMMANDS
+        .iter()
+        .find(|e| e.name == name)
+        .ok_or_else(|| format!("no spec for the command {name}"))?;
+    load(&entry.spec)
+}
+
+/// The `mlc` spec.
+pub fn mlc() -> Result<ProgramSpec, String> {
+    program("mlc")
+}
+
+/// Every stand-alone command spec, for generators.
+pub fn tools() -> Result<Vec<ToolSpec>, String> {
+    Ok(all()?
         .into_iter()
-        .find(|t| t.name == name)
-        .ok_or_else(|| format!("no spec for the command {name}"))
+        .filter_map(|l| match l {
+            Loaded::Tool(t) => Some(t),
+            Loaded::Program(_) => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -31,20 +31,18 @@
 //! `$HOME`.
 
 use super::get_resource_limits;
-use super::gpu_state_reader::Reader;
-use super::limits::Config;
-use super::pyfmt;
-use super::username::sanitize;
-use crate::engine::Engine;
-use crate::ui;
+use crate::context::Ctx;
+use crate::error::Outcome;
+use crate::model::labels;
+use crate::policy::gpu_state::Reader;
+use crate::policy::limits::Config;
+use crate::policy::pyfmt;
+use crate::policy::sources::Sources;
+use crate::policy::username::sanitize;
 use serde_yaml::Value;
 use std::collections::HashSet;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
-
-pub const NAME: &str = "check-limits";
-/// The same command under the name the `user` dispatcher routes to.
-pub const ALIAS: &str = "get-limits";
 
 /// The cgroup filesystem, where the user slices live.
 const CGROUP_ROOT: &str = "/sys/fs/cgroup";
@@ -52,21 +50,26 @@ const CGROUP_ROOT: &str = "/sys/fs/cgroup";
 /// `{"user": …, "container": …}` entries, first in line first.
 const QUEUE_FILE: &str = "/var/lib/ds01/gpu-queue.json";
 
-use crate::ui::ds01_colour::{BLUE, BOLD, DIM, GREEN, NC, RED, YELLOW};
+use crate::ui::ds01::{BLUE, BOLD, DIM, GREEN, NC, RED, YELLOW};
 
 const RULE: &str = "════════════════════════════════════════════════════════════";
 const BAR_WIDTH: u128 = 20;
 
-/// `check-limits ARGS...`: returns the exit code.
-pub fn main(args: &[String]) -> i32 {
+/// `check-limits ARGS...`.
+pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let verbose = matches!(args.first().map(String::as_str), Some("--verbose" | "-v"));
-    let user = std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| crate::identity::Identity::current().login);
-    let (stdout, code) = run(&user, verbose, &mut System::default());
-    ui::out(&stdout);
-    code
+    let user = ctx
+        .env
+        .get("USER")
+        .map_or_else(|| ctx.caller.login.clone(), str::to_string);
+    let home = ctx.env.get("HOME").unwrap_or_default().to_string();
+    let mut system = System::new(Sources::of(ctx), home);
+    let (stdout, code) = run(&user, verbose, &mut system);
+    for note in system.sources.take_notes() {
+        ctx.err(&format!("{note}\n"));
+    }
+    ctx.out(&stdout);
+    Ok(code)
 }
 
 /// Where the dashboard's numbers come from; [`System`] reads the host.
@@ -94,17 +97,24 @@ pub trait Probe {
 
 /// The host: configuration, engine, inventory, cgroups, disks.  The
 /// configuration and the GPU state are read once.
-#[derive(Default)]
 pub struct System {
-    config: Option<Option<Config>>,
+    sources: Sources,
     reader: Reader,
+    /// Whose storage is measured (`$HOME`, as the original took it).
+    home: String,
 }
 
 impl System {
-    fn config(&mut self) -> Option<&Config> {
-        self.config
-            .get_or_insert_with(|| Config::load().ok())
-            .as_ref()
+    pub fn new(sources: Sources, home: String) -> System {
+        System {
+            reader: Reader::new(sources.clone()),
+            sources,
+            home,
+        }
+    }
+
+    fn config(&self) -> Option<std::rc::Rc<Config>> {
+        self.sources.config.clone().ok()
     }
 }
 
@@ -112,7 +122,7 @@ impl Probe for System {
     fn limits_json(&mut self, user: &str) -> Option<String> {
         let config = self.config()?;
         let args = [user.to_string(), "--json".to_string()];
-        get_resource_limits::answer(config, user, &args)
+        get_resource_limits::answer(&config, user, &args)
             .ok()
             .map(|a| a.stdout)
     }
@@ -126,11 +136,11 @@ impl Probe for System {
     }
 
     fn containers(&mut self, user: &str) -> (u64, u64) {
-        let Ok(mut engine) = Engine::connect() else {
+        let Ok(engine) = self.sources.engine.clone() else {
             return (0, 0);
         };
-        let label = [format!("ds01.user={user}")];
-        let mut count = |all: bool| {
+        let label = [format!("{}={user}", labels::USER)];
+        let count = |all: bool| {
             engine
                 .list_containers(all, &label, false)
                 .map_or(0, |l| l.len() as u64)
@@ -148,8 +158,7 @@ impl Probe for System {
     }
 
     fn storage_used_gb(&mut self) -> u64 {
-        let home = std::env::var("HOME").unwrap_or_default();
-        storage_used_gb(&home)
+        storage_used_gb(&self.home)
     }
 
     fn queue(&mut self) -> Option<String> {

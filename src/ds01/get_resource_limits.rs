@@ -12,15 +12,15 @@
 //! The usage text, completions and man page come from
 //! `spec/ds01/get_resource_limits.yaml`.
 
-use super::limits::{format_gpueq, Config, ConfigError, Limits, Setting};
-use super::pyfmt;
-use super::username::sanitize;
 use crate::cli::spec::{self, ToolSpec};
+use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
-use crate::ui;
+use crate::policy::limits::{format_gpueq, Config, ConfigError, Limits, Setting};
+use crate::policy::pyfmt;
+use crate::policy::username::sanitize;
 use serde_yaml::Value;
 
-pub const NAME: &str = "get_resource_limits";
+const NAME: &str = "get_resource_limits";
 
 /// The flags in the order the original tests them.
 pub const FLAGS: [&str; 21] = [
@@ -50,23 +50,16 @@ pub const FLAGS: [&str; 21] = [
 const CHECK_EXEMPTION_ERROR: &str =
     "Error: --check-exemption requires enforcement type (idle_timeout_h or max_runtime_h)\n";
 
-/// `get_resource_limits ARGS...`: returns the exit code.
-pub fn main(args: &[String]) -> i32 {
-    match run(args) {
-        Ok(code) => code,
-        Err(failure) => failure.report(),
-    }
-}
-
-fn run(args: &[String]) -> Outcome {
+/// `get_resource_limits ARGS...`.
+pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool(NAME).map_err(|e| Failure::stderr(70, format!("ds01: {e}\n")))?;
     let Some(username) = args.first() else {
         return Err(Failure::stdout(1, usage(&spec)));
     };
-    let config = Config::load().map_err(|e| e.failure(NAME))?;
+    let config = ctx.config().map_err(|e| e.failure(NAME))?;
     let answer = answer(&config, username, args).map_err(|e| e.failure(NAME))?;
-    ui::err(&answer.stderr);
-    ui::out(&answer.stdout);
+    ctx.err(&answer.stderr);
+    ctx.out(&answer.stdout);
     Ok(answer.code)
 }
 

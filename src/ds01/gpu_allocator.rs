@@ -1,17 +1,17 @@
 //! `gpu_allocator_v2 <command> ...` (also `gpu_allocator`): DS01's GPU
 //! allocator CLI (`scripts/docker/gpu_allocator_v2.py`, reference §8.4)
-//! over [`super::allocator`].  Subcommands, stdout contract and exit codes
+//! over [`crate::policy::allocator`].  Subcommands, stdout contract and exit codes
 //! are the original's; argument errors are argparse's (exit 2).  Ours on
 //! top: `status --json`, fractional `max_gpus`, and answers that stay
 //! valid until the container is created (see the allocator's reservations).
 
-use super::allocator::{Allocator, Grant, Reservation, State};
-use super::limits::Config;
-use super::pyfmt::format_g;
-use crate::ui;
+use crate::context::Ctx;
+use crate::error::Outcome;
+use crate::policy::allocator::{Allocator, Grant, State};
+use crate::policy::pyfmt::format_g;
+use crate::policy::sources::Sources;
 
-pub const NAME: &str = "gpu_allocator_v2";
-pub const ALIAS: &str = "gpu_allocator";
+const NAME: &str = "gpu_allocator_v2";
 
 const PROG: &str = "gpu_allocator_v2.py";
 const CHOICES: [&str; 7] = [
@@ -206,15 +206,19 @@ fn number<T: std::str::FromStr>(s: &Sub, name: &str, kind: &str, v: &str) -> Res
     })
 }
 
-/// `gpu_allocator_v2 ARGS...`: returns the exit code.
-pub fn main(args: &[String]) -> i32 {
-    let out = run(args);
-    ui::out(&out.stdout);
-    ui::err(&out.stderr);
-    out.code
+/// `gpu_allocator_v2 ARGS...`.
+pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
+    let sources = Sources::of(ctx);
+    let out = run(&sources, args);
+    for note in sources.take_notes() {
+        ctx.err(&format!("{note}\n"));
+    }
+    ctx.out(&out.stdout);
+    ctx.err(&out.stderr);
+    Ok(out.code)
 }
 
-fn run(args: &[String]) -> Out {
+fn run(sources: &Sources, args: &[String]) -> Out {
     let Some(command) = args.first() else {
         return Out::fail(help());
     };
@@ -243,15 +247,15 @@ fn run(args: &[String]) -> Out {
         Ok(a) => a,
         Err(out) => return out,
     };
-    match dispatch(sub, &a) {
+    match dispatch(sources, sub, &a) {
         Ok(out) | Err(out) => out,
     }
 }
 
 /// The allocator, waiting in turn with `priority` (None: the user's
 /// configured one, or the default when there is no user).
-fn open(user: Option<&str>, priority: Option<i64>) -> Result<Allocator, Out> {
-    let config = Config::load().map_err(|e| {
+fn open(sources: &Sources, user: Option<&str>, priority: Option<i64>) -> Result<Allocator, Out> {
+    let config = sources.config.clone().map_err(|e| {
         let f = e.failure(NAME);
         Out {
             stdout: f.stdout,
@@ -260,25 +264,25 @@ fn open(user: Option<&str>, priority: Option<i64>) -> Result<Allocator, Out> {
         }
     })?;
     let priority = priority.unwrap_or_else(|| {
-        user.map_or(super::allocator::DEFAULT_PRIORITY, |u| {
+        user.map_or(crate::policy::allocator::DEFAULT_PRIORITY, |u| {
             Allocator::priority_of(&config, u)
         })
     });
-    Allocator::open(config, priority).map_err(|e| Out {
+    Allocator::open(sources, config, priority).map_err(|e| Out {
         stdout: format!("✗ Allocation failed: {e}\n"),
         stderr: format!("Error: GPU allocation failed: {e}\n"),
         code: 1,
     })
 }
 
-fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
+fn dispatch(sources: &Sources, sub: &Sub, a: &Args) -> Result<Out, Out> {
     let v = |i: usize| a.values.get(i).map_or("", String::as_str);
     Ok(match sub.name {
         "allocate" => {
             let max: f64 = number(sub, "max_gpus", "float", v(2))?;
             let priority: i64 = number(sub, "priority", "int", v(3))?;
             let (user, container) = (v(0), v(1));
-            let mut alloc = open(Some(user), Some(priority))?;
+            let mut alloc = open(sources, Some(user), Some(priority))?;
             match alloc.allocate(user, container, Some(max)) {
                 Ok(g) if g.already => Out::ok(format!(
                     "⚠ Container {container} already has GPU/MIG {} allocated\nDOCKER_ID={}\n",
@@ -297,7 +301,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         "allocate-multi" => {
             let n: i64 = number(sub, "num_gpus", "int", v(3))?;
             let (user, container) = (v(0), v(1));
-            let mut alloc = open(Some(user), None)?;
+            let mut alloc = open(sources, Some(user), None)?;
             match alloc.allocate_multi(user, container, n) {
                 Ok(g) => {
                     let keys = multi_keys(&g);
@@ -319,7 +323,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         }
         "allocate-external" => {
             let (user, kind) = (v(0), v(1));
-            let mut alloc = open(Some(user), None)?;
+            let mut alloc = open(sources, Some(user), None)?;
             match alloc.allocate_external(user) {
                 Ok(g) => {
                     let name = format!("external-{kind}-{user}-{}", std::process::id());
@@ -334,7 +338,7 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
         }
         "release" => {
             let container = v(0);
-            let mut alloc = open(None, None)?;
+            let mut alloc = open(sources, None, None)?;
             let held = alloc.holding(container);
             let reserved = alloc.unreserve(container).map_err(Out::fail)?;
             match (held, reserved) {
@@ -352,14 +356,14 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
                 _ => Out::ok(format!("✗ No GPU allocated to {container}\n")),
             }
         }
-        "status" => status(a.flags.contains(&"--json")),
+        "status" => status(sources, a.flags.contains(&"--json")),
         "user-count" => {
-            let mut state = State::read_for_report(&super::allocator::state_dir());
+            let mut state = State::read_for_report(sources);
             Out::ok(format!("{}\n", state.user_container_count(v(0))))
         }
         "release-stale" => {
             let user = a.values.first().map(String::as_str);
-            let mut alloc = open(user, None)?;
+            let mut alloc = open(sources, user, None)?;
             let removed = alloc.release_stale(user);
             if removed.is_empty() {
                 Out::ok("✓ No stale containers found\n".to_string())
@@ -381,8 +385,9 @@ fn dispatch(sub: &Sub, a: &Args) -> Result<Out, Out> {
 
 /// Hold the answer for the caller until it creates the container.
 fn reserve(alloc: &mut Allocator, container: &str, user: &str, g: &Grant) -> Result<(), Out> {
+    let reservation = alloc.reservation_for_a_while(container, user, g.uuids.clone());
     alloc
-        .reserve(Reservation::for_a_while(container, user, g.uuids.clone()))
+        .reserve(reservation)
         .map_err(|e| Out::fail(format!("✗ Allocation failed: INTERNAL_ERROR: {e}\n")))
 }
 
@@ -413,8 +418,8 @@ fn holdings(state: &mut State) -> Holdings {
     out
 }
 
-fn status(json: bool) -> Out {
-    let mut state = State::read_for_report(&super::allocator::state_dir());
+fn status(sources: &Sources, json: bool) -> Out {
+    let mut state = State::read_for_report(sources);
     let (total, allocated, percent) = state.utilization();
     let rows = holdings(&mut state);
     if json {

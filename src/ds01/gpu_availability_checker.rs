@@ -3,11 +3,10 @@
 //! §8.4).  Reads the same state as the allocator (engine plus live
 //! reservations), without taking its lock: it only reports.
 
-use super::allocator::{state_dir, State};
-use crate::ui;
-
-pub const NAME: &str = "gpu-availability-checker";
-pub const ALIAS: &str = "gpu_availability_checker";
+use crate::context::Ctx;
+use crate::error::{Failure, Outcome};
+use crate::policy::allocator::State;
+use crate::policy::sources::Sources;
 
 const USAGE: &str = "\
 Usage: gpu-availability-checker.py <command> [args]
@@ -19,98 +18,106 @@ Commands:
   suggest <user> [max_gpus]          - Suggest GPU for user
 ";
 
-/// `gpu-availability-checker ARGS...`: returns the exit code.
-pub fn main(args: &[String]) -> i32 {
-    let (stdout, code) = run(args);
-    ui::out(&stdout);
-    code
-}
-
-fn run(args: &[String]) -> (String, i32) {
+/// `gpu-availability-checker ARGS...`.
+pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let Some(command) = args.first() else {
-        return (USAGE.to_string(), 1);
+        return Err(Failure::stdout(1, USAGE));
     };
-    let user = args.get(1);
     let max = match args.get(2).map(|m| m.trim().parse::<i64>()) {
         None => None,
         Some(Ok(m)) => Some(m),
         Some(Err(_)) => {
-            return (
+            return Err(Failure::stdout(
+                1,
                 format!(
                     "Error: max_gpus must be a whole number, not '{}'\n",
                     args[2]
                 ),
-                1,
-            )
+            ))
         }
     };
-    let mut state = State::read_for_report(&state_dir());
-    let mut out = String::new();
-    match (command.as_str(), user) {
-        ("available", _) => {
-            let free = state.available();
-            out.push_str(&format!("\n{} GPU(s) available:\n\n", free.len()));
-            for f in free {
-                out.push_str(&format!(
-                    "  MIG {}: {} (UUID: {})\n",
-                    f.slot, f.profile, f.uuid
-                ));
-            }
-        }
+    let mut state = State::read_for_report(&Sources::of(ctx));
+    let report = report(&mut state, command, args.get(1).map(String::as_str), max);
+    for note in state.reader.take_notes() {
+        ctx.err(&format!("{note}\n"));
+    }
+    let (text, code) = report;
+    ctx.out(&text);
+    Ok(code)
+}
+
+/// What `command` prints, and its exit code.
+fn report(state: &mut State, command: &str, user: Option<&str>, max: Option<i64>) -> (String, i32) {
+    match (command, user) {
+        ("available", _) => (available(state), 0),
         ("summary", _) => {
             let (total, allocated, percent) = state.utilization();
-            out.push_str(&format!(
+            let text = format!(
                 "\nGPU Allocation Summary:\n  Total GPUs:     {total}\n  Allocated:      {allocated}\n  Available:      {}\n  Utilization:    {percent:.1}%\n",
                 total - allocated
-            ));
+            );
+            (text, 0)
         }
-        ("user-available", Some(user)) => {
-            let (current, refusal) = user_check(&mut state, user, max);
-            let free = state.available().len();
-            out.push_str(&format!(
-                "\nAvailability for {user}:\n  Current allocations: {current}\n"
-            ));
-            if let Some(m) = max.filter(|m| *m != 0) {
-                out.push_str(&format!("  Maximum allowed:     {m}\n"));
-            }
-            out.push_str(&format!(
-                "  Can allocate more:   {}\n",
-                if refusal.is_none() { "Yes" } else { "No" }
-            ));
-            if let Some(r) = &refusal {
-                out.push_str(&format!("  Reason: {r}\n"));
-            }
-            out.push_str(&format!("\n  Available GPUs: {free}\n"));
-        }
-        ("check-user", Some(user)) => match user_check(&mut state, user, max).1 {
-            None => out.push_str("CAN_ALLOCATE\n"),
-            Some(r) => out.push_str(&format!("CANNOT_ALLOCATE: {r}\n")),
+        ("user-available", Some(user)) => (user_available(state, user, max), 0),
+        ("check-user", Some(user)) => match user_check(state, user, max).1 {
+            None => ("CAN_ALLOCATE\n".to_string(), 0),
+            Some(r) => (format!("CANNOT_ALLOCATE: {r}\n"), 0),
         },
-        ("suggest", Some(user)) => {
-            let (current, refusal) = user_check(&mut state, user, max);
-            let suggestion = match refusal {
-                Some(r) => Err(r),
-                None => state.suggest(false, &[]),
-            };
-            match suggestion {
-                Ok(f) => out.push_str(&format!(
-                    "\n✓ Suggest GPU {} for {user}\n  UUID: {}\n  Profile: {}\n",
-                    f.slot, f.uuid, f.profile
-                )),
-                Err(reason) => {
-                    out.push_str(&format!(
-                        "\n✗ Cannot allocate GPU for {user}\n  Reason: {reason}\n  Current: {current}"
-                    ));
-                    match max.filter(|m| *m != 0) {
-                        Some(m) => out.push_str(&format!("/{m}\n")),
-                        None => out.push('\n'),
-                    }
-                }
-            }
-        }
-        (other, _) => return (format!("Unknown command: {other}\n"), 1),
+        ("suggest", Some(user)) => (suggest(state, user, max), 0),
+        (other, _) => (format!("Unknown command: {other}\n"), 1),
     }
-    (out, 0)
+}
+
+/// `available`: every free slot.
+fn available(state: &mut State) -> String {
+    let free = state.available();
+    let mut out = format!("\n{} GPU(s) available:\n\n", free.len());
+    for f in free {
+        out.push_str(&format!(
+            "  MIG {}: {} (UUID: {})\n",
+            f.slot, f.profile, f.uuid
+        ));
+    }
+    out
+}
+
+/// `user-available USER [MAX]`.
+fn user_available(state: &mut State, user: &str, max: Option<i64>) -> String {
+    let (current, refusal) = user_check(state, user, max);
+    let free = state.available().len();
+    let mut out = format!("\nAvailability for {user}:\n  Current allocations: {current}\n");
+    if let Some(m) = max.filter(|m| *m != 0) {
+        out.push_str(&format!("  Maximum allowed:     {m}\n"));
+    }
+    let yes = if refusal.is_none() { "Yes" } else { "No" };
+    out.push_str(&format!("  Can allocate more:   {yes}\n"));
+    if let Some(r) = &refusal {
+        out.push_str(&format!("  Reason: {r}\n"));
+    }
+    out.push_str(&format!("\n  Available GPUs: {free}\n"));
+    out
+}
+
+/// `suggest USER [MAX]`.
+fn suggest(state: &mut State, user: &str, max: Option<i64>) -> String {
+    let (current, refusal) = user_check(state, user, max);
+    let suggestion = match refusal {
+        Some(r) => Err(r),
+        None => state.suggest(false, &[]),
+    };
+    match suggestion {
+        Ok(f) => format!(
+            "\n✓ Suggest GPU {} for {user}\n  UUID: {}\n  Profile: {}\n",
+            f.slot, f.uuid, f.profile
+        ),
+        Err(reason) => {
+            let of_max = match max.filter(|m| *m != 0) {
+                Some(m) => format!("/{m}"),
+                None => String::new(),
+            };
+            format!("\n✗ Cannot allocate GPU for {user}\n  Reason: {reason}\n  Current: {current}{of_max}\n")
+        }
+    }
 }
 
 /// The user's GPU containers, and why they may not have another (the

@@ -2,7 +2,7 @@
 //! (attached with or without a terminal, or detached), and the removal of a
 //! container's image.
 
-use super::{trace, Engine, EngineError};
+use super::{Engine, EngineError};
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{ContainerInspectResponse, ContainerTopResponse, ExecConfig};
 use bollard::query_parameters::TopOptions;
@@ -22,7 +22,7 @@ async fn next_input(rx: &mut Option<Receiver<Vec<u8>>>) -> Option<Vec<u8>> {
 
 impl Engine {
     /// `POST /containers/{name}/start`; returns once the container runs.
-    pub fn start_container(&mut self, name: &str) -> Result<(), EngineError> {
+    pub fn start_container(&self, name: &str) -> Result<(), EngineError> {
         let name = name.to_string();
         self.call("POST /containers/{name}/start", move |d| {
             let name = name.clone();
@@ -32,7 +32,7 @@ impl Engine {
 
     /// `POST /containers/{name}/stop` with the engine's default grace time
     /// (as `docker container stop` without `-t`).
-    pub fn stop_container(&mut self, name: &str) -> Result<(), EngineError> {
+    pub fn stop_container(&self, name: &str) -> Result<(), EngineError> {
         let name = name.to_string();
         self.call("POST /containers/{name}/stop", move |d| {
             let name = name.clone();
@@ -42,7 +42,7 @@ impl Engine {
 
     /// `DELETE /containers/{name}` (not forced, volumes kept), as
     /// `docker container rm NAME`.
-    pub fn remove_container(&mut self, name: &str) -> Result<(), EngineError> {
+    pub fn remove_container(&self, name: &str) -> Result<(), EngineError> {
         let name = name.to_string();
         self.call("DELETE /containers/{name}", move |d| {
             let name = name.clone();
@@ -51,10 +51,7 @@ impl Engine {
     }
 
     /// `GET /containers/{name}/json`.
-    pub fn inspect_container(
-        &mut self,
-        name: &str,
-    ) -> Result<ContainerInspectResponse, EngineError> {
+    pub fn inspect_container(&self, name: &str) -> Result<ContainerInspectResponse, EngineError> {
         let name = name.to_string();
         self.call("GET /containers/{name}/json", move |d| {
             let name = name.clone();
@@ -66,13 +63,13 @@ impl Engine {
     /// requests overlap).  A container removed meanwhile is left out; any
     /// other failure is an error, so nobody mistakes "unknown" for "free".
     pub fn inspect_containers(
-        &mut self,
+        &self,
         ids: &[String],
     ) -> Result<Vec<ContainerInspectResponse>, EngineError> {
         for _ in ids {
-            trace("GET /containers/{id}/json");
+            self.trace("GET /containers/{id}/json");
         }
-        let docker = self.docker.clone();
+        let docker = self.docker();
         let results = self.runtime.block_on(async {
             let futures = ids.iter().map(|id| {
                 let d = docker.clone();
@@ -95,7 +92,7 @@ impl Engine {
     /// The container with exactly this name, or `None` when there is none.
     /// (Names with `._.` in them cannot be taken for an id prefix.)
     pub fn find_container(
-        &mut self,
+        &self,
         name: &str,
     ) -> Result<Option<ContainerInspectResponse>, EngineError> {
         match self.inspect_container(name) {
@@ -106,7 +103,7 @@ impl Engine {
     }
 
     /// `GET /containers/{name}/top?ps_args=...`, as `docker top NAME ARGS`.
-    pub fn top(&mut self, name: &str, ps_args: &str) -> Result<ContainerTopResponse, EngineError> {
+    pub fn top(&self, name: &str, ps_args: &str) -> Result<ContainerTopResponse, EngineError> {
         let name = name.to_string();
         let ps_args = ps_args.to_string();
         self.call("GET /containers/{name}/top", move |d| {
@@ -119,11 +116,7 @@ impl Engine {
     }
 
     /// `POST /containers/{name}/exec`: the new exec's id.
-    pub fn exec_create(
-        &mut self,
-        container: &str,
-        config: &ExecConfig,
-    ) -> Result<String, EngineError> {
+    pub fn exec_create(&self, container: &str, config: &ExecConfig) -> Result<String, EngineError> {
         let container = container.to_string();
         let config = config.clone();
         let created = self.call("POST /containers/{name}/exec", move |d| {
@@ -135,7 +128,7 @@ impl Engine {
     }
 
     /// `POST /exec/{id}/start` detached: returns once the process started.
-    pub fn exec_start_detached(&mut self, exec_id: &str) -> Result<(), EngineError> {
+    pub fn exec_start_detached(&self, exec_id: &str) -> Result<(), EngineError> {
         let id = exec_id.to_string();
         self.call("POST /exec/{id}/start", move |d| {
             let id = id.clone();
@@ -158,15 +151,15 @@ impl Engine {
     /// terminal, `resized` is asked at the start and every 100 ms for a new
     /// size (rows, columns) to give it.  Returns whether we detached.
     pub fn exec_attach(
-        &mut self,
+        &self,
         exec_id: &str,
         tty: bool,
         input: Option<Receiver<Vec<u8>>>,
         resized: &mut dyn FnMut() -> Option<(u16, u16)>,
         output: &mut dyn Write,
     ) -> Result<bool, EngineError> {
-        trace("POST /exec/{id}/start (attached)");
-        let docker = self.docker.clone();
+        self.trace("POST /exec/{id}/start (attached)");
+        let docker = self.docker();
         let id = exec_id.to_string();
         let session = async move {
             let options = StartExecOptions {
@@ -244,7 +237,7 @@ impl Engine {
     /// (we were detached).  Right after its output ended the engine may not
     /// have recorded the exit yet, so a running exec is asked again for a
     /// short while first.
-    pub fn exec_end(&mut self, exec_id: &str) -> Result<Option<i64>, EngineError> {
+    pub fn exec_end(&self, exec_id: &str) -> Result<Option<i64>, EngineError> {
         for attempt in 0..20u64 {
             let id = exec_id.to_string();
             let state = self.call("GET /exec/{id}/json", move |d| {

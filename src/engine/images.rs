@@ -16,7 +16,7 @@ pub fn split_reference(reference: &str) -> (&str, Option<&str>) {
 
 impl Engine {
     /// The image, or `None` when the engine has no such image.
-    pub fn inspect_image(&mut self, reference: &str) -> Result<Option<ImageInspect>, EngineError> {
+    pub fn inspect_image(&self, reference: &str) -> Result<Option<ImageInspect>, EngineError> {
         let reference = reference.to_string();
         match self.call("GET /images/{name}/json", |d| {
             let r = reference.clone();
@@ -28,19 +28,19 @@ impl Engine {
         }
     }
 
-    /// Pull an image, printing progress as `docker pull` does on a pipe
-    /// (status lines on stdout, the error on stderr).  Returns whether it
-    /// succeeded.
-    pub fn pull(&mut self, reference: &str) -> bool {
+    /// Pull an image.  `progress` is told each line `docker pull` prints
+    /// on a pipe (the status lines; progress bars are for terminals); the
+    /// error is the daemon's message.
+    pub fn pull(&self, reference: &str, progress: &mut dyn FnMut(&str)) -> Result<(), String> {
         let (repo, tag) = split_reference(reference);
         if tag.is_none() {
-            crate::ui::println("Using default tag: latest");
+            progress("Using default tag: latest");
         }
         let tag = tag.unwrap_or("latest").to_string();
         let repo = repo.to_string();
-        super::trace("POST /images/create");
-        let docker = self.docker.clone();
-        let result: Result<(), String> = self.runtime.block_on(async move {
+        self.trace("POST /images/create");
+        let docker = self.docker();
+        self.runtime.block_on(async move {
             let options = CreateImageOptions {
                 from_image: Some(repo.clone()),
                 tag: Some(tag.clone()),
@@ -48,53 +48,26 @@ impl Engine {
             };
             let mut stream = docker.create_image(Some(options), None, None);
             while let Some(item) = stream.next().await {
-                match item {
-                    Ok(info) => {
-                        if let Some(detail) = info.error_detail.and_then(|d| d.message) {
-                            return Err(detail);
-                        }
-                        let status = info.status.unwrap_or_default();
-                        if info.progress_detail.is_some_and(|p| p.total.is_some()) {
-                            continue; // progress bars are for terminals
-                        }
-                        match info.id {
-                            Some(id) if !id.is_empty() => {
-                                crate::ui::println(&format!("{id}: {status}"))
-                            }
-                            _ => crate::ui::println(&status),
-                        }
-                    }
-                    Err(bollard::errors::Error::DockerResponseServerError { message, .. }) => {
-                        return Err(message)
-                    }
-                    Err(bollard::errors::Error::DockerStreamError { error }) => return Err(error),
-                    Err(e) => return Err(e.to_string()),
+                let info = item.map_err(stream_error)?;
+                if let Some(detail) = info.error_detail.and_then(|d| d.message) {
+                    return Err(detail);
+                }
+                if info.progress_detail.is_some_and(|p| p.total.is_some()) {
+                    continue;
+                }
+                let status = info.status.unwrap_or_default();
+                match info.id {
+                    Some(id) if !id.is_empty() => progress(&format!("{id}: {status}")),
+                    _ => progress(&status),
                 }
             }
-            let qualified = if repo.contains('/') {
-                format!("docker.io/{repo}:{tag}")
-            } else {
-                format!("docker.io/library/{repo}:{tag}")
-            };
-            crate::ui::println(&qualified);
+            progress(&qualified(&repo, &tag));
             Ok(())
-        });
-        match result {
-            Ok(()) => true,
-            Err(message) => {
-                crate::ui::err(&format!("Error response from daemon: {message}\n"));
-                false
-            }
-        }
+        })
     }
 
     /// `docker commit CONTAINER REPO:TAG`, keeping the container's config.
-    pub fn commit(
-        &mut self,
-        container: &str,
-        repo: &str,
-        tag: &str,
-    ) -> Result<String, EngineError> {
+    pub fn commit(&self, container: &str, repo: &str, tag: &str) -> Result<String, EngineError> {
         let (container, repo, tag) = (container.to_string(), repo.to_string(), tag.to_string());
         self.call("POST /commit", |d| {
             let options = CommitContainerOptions {
@@ -115,7 +88,7 @@ impl Engine {
     /// `docker image rm [-f] REFERENCE`: what was untagged and deleted, in
     /// order (untagged parents are pruned).
     pub fn remove_image(
-        &mut self,
+        &self,
         reference: &str,
         force: bool,
     ) -> Result<Vec<ImageDeleteResponseItem>, EngineError> {
@@ -134,5 +107,23 @@ impl Engine {
                 .await
             }
         })
+    }
+}
+
+/// The daemon's message of a failed pull.
+fn stream_error(e: bollard::errors::Error) -> String {
+    match e {
+        bollard::errors::Error::DockerResponseServerError { message, .. } => message,
+        bollard::errors::Error::DockerStreamError { error } => error,
+        e => e.to_string(),
+    }
+}
+
+/// The name `docker pull` ends with: `docker.io/library/busybox:latest`.
+fn qualified(repo: &str, tag: &str) -> String {
+    if repo.contains('/') {
+        format!("docker.io/{repo}:{tag}")
+    } else {
+        format!("docker.io/library/{repo}:{tag}")
     }
 }

@@ -25,7 +25,6 @@ const API_1_41: ClientVersion = ClientVersion {
     minor_version: 41,
 };
 const TIMEOUT_S: u64 = 120;
-const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
 
 /// What went wrong talking to the engine, worded as the docker CLI words it
 /// (the originals passed the CLI's message through).
@@ -60,27 +59,19 @@ impl std::fmt::Display for EngineError {
 
 impl std::error::Error for EngineError {}
 
-/// With `DS01_ENGINE_TRACE` set, every API request is logged on stderr
-/// (benchmarks count them; handy when debugging too).
-pub(crate) fn trace(what: &str) {
-    if std::env::var_os("DS01_ENGINE_TRACE").is_some() {
-        crate::ui::err(&format!("ds01: engine: {what}\n"));
-    }
-}
+/// Told of every API request (`DS01_ENGINE_TRACE`: benchmarks count them).
+pub type Tracer = std::rc::Rc<dyn Fn(&str)>;
 
 /// A connection to the engine plus the single-threaded runtime that drives
-/// it; commands stay synchronous code.
+/// it; commands stay synchronous code.  Every request takes `&self`, so
+/// the process context can share one engine (`Rc<Engine>`) with the
+/// libraries it hands it to.
 pub struct Engine {
-    pub(crate) docker: Docker,
+    /// Replaced once if the engine makes us negotiate the API version.
+    docker: std::cell::RefCell<Docker>,
     host: String,
     pub(crate) runtime: tokio::runtime::Runtime,
-}
-
-fn docker_host() -> String {
-    std::env::var("DOCKER_HOST")
-        .ok()
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| DEFAULT_HOST.to_string())
+    tracer: Option<Tracer>,
 }
 
 fn connect_at(host: &str, version: &ClientVersion) -> Result<Docker, EngineError> {
@@ -99,19 +90,32 @@ fn connect_at(host: &str, version: &ClientVersion) -> Result<Docker, EngineError
 }
 
 impl Engine {
-    /// Connect lazily: no request is made until the first call.
-    pub fn connect() -> Result<Engine, EngineError> {
+    /// Connect lazily to `host` (`unix://...` or `tcp://...`): no request
+    /// is made until the first call.  Only the process context calls this.
+    pub fn connect(host: &str, tracer: Option<Tracer>) -> Result<Engine, EngineError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(|e| EngineError::Other(format!("cannot start the I/O runtime: {e}")))?;
-        let host = docker_host();
-        let docker = connect_at(&host, &API_1_41)?;
+        let docker = connect_at(host, &API_1_41)?;
         Ok(Engine {
-            docker,
-            host,
+            docker: std::cell::RefCell::new(docker),
+            host: host.to_string(),
             runtime,
+            tracer,
         })
+    }
+
+    /// The client (a cheap handle; the connection pool is shared).
+    pub(crate) fn docker(&self) -> Docker {
+        self.docker.borrow().clone()
+    }
+
+    /// Tell the tracer, if any, of a request.
+    pub(crate) fn trace(&self, what: &str) {
+        if let Some(t) = &self.tracer {
+            t(what);
+        }
     }
 
     pub fn host(&self) -> &str {
@@ -139,13 +143,13 @@ impl Engine {
 
     /// Run one API call; if the engine is too new for API 1.41, negotiate
     /// the version once and repeat the call.
-    pub(crate) fn call<T, F, Fut>(&mut self, what: &str, f: F) -> Result<T, EngineError>
+    pub(crate) fn call<T, F, Fut>(&self, what: &str, f: F) -> Result<T, EngineError>
     where
         F: Fn(Docker) -> Fut,
         Fut: Future<Output = Result<T, bollard::errors::Error>>,
     {
-        trace(what);
-        let first = self.runtime.block_on(f(self.docker.clone()));
+        self.trace(what);
+        let first = self.runtime.block_on(f(self.docker()));
         match first {
             Ok(v) => Ok(v),
             Err(e) => {
@@ -160,9 +164,9 @@ impl Engine {
                     .runtime
                     .block_on(fresh.negotiate_version())
                     .map_err(|e| self.classify(e))?;
-                self.docker = negotiated;
+                *self.docker.borrow_mut() = negotiated;
                 self.runtime
-                    .block_on(f(self.docker.clone()))
+                    .block_on(f(self.docker()))
                     .map_err(|e| self.classify(e))
             }
         }
@@ -172,7 +176,7 @@ impl Engine {
     /// (`key` or `key=value`).  `size` asks the engine for disk sizes, which
     /// costs it real work: only when a SIZE column is shown.
     pub fn list_containers(
-        &mut self,
+        &self,
         all: bool,
         labels: &[String],
         size: bool,
@@ -195,12 +199,12 @@ impl Engine {
     /// One stats sample per container (with the previous CPU sample filled
     /// in, as `docker stats --no-stream` shows), fetched concurrently.
     pub fn stats(
-        &mut self,
+        &self,
         ids: &[String],
     ) -> Vec<(String, Result<ContainerStatsResponse, EngineError>)> {
-        let docker = self.docker.clone();
+        let docker = self.docker();
         for _ in ids {
-            trace("GET /containers/{id}/stats");
+            self.trace("GET /containers/{id}/stats");
         }
         let results = self.runtime.block_on(async {
             let futures = ids.iter().map(|id| {

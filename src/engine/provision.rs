@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 impl Engine {
     /// `docker create --name NAME ...`; returns the container id.
     pub fn create_container(
-        &mut self,
+        &self,
         name: &str,
         body: &ContainerCreateBody,
     ) -> Result<String, EngineError> {
@@ -27,14 +27,14 @@ impl Engine {
     }
 
     /// Start a created container and wait for it to exit; its exit code.
-    pub fn run_to_completion(&mut self, name: &str) -> Result<i64, EngineError> {
+    pub fn run_to_completion(&self, name: &str) -> Result<i64, EngineError> {
         let name = name.to_string();
         self.call("POST /containers/{id}/start", |d| {
             let n = name.clone();
             async move { d.start_container(&n, None::<StartContainerOptions>).await }
         })?;
-        super::trace("POST /containers/{id}/wait");
-        let docker = self.docker.clone();
+        self.trace("POST /containers/{id}/wait");
+        let docker = self.docker();
         let result = self.runtime.block_on(async move {
             let mut stream = docker.wait_container(
                 &name,
@@ -57,7 +57,7 @@ impl Engine {
 
     /// Remove a container (and its anonymous volumes), running or not.
     /// A container that is already gone is not an error.
-    pub fn remove_container_force(&mut self, name: &str) -> Result<(), EngineError> {
+    pub fn remove_container_force(&self, name: &str) -> Result<(), EngineError> {
         let name = name.to_string();
         match self.call("DELETE /containers/{id}", |d| {
             let n = name.clone();

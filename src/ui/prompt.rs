@@ -1,11 +1,7 @@
-//! Questions on the terminal, answered like Python's `input()`.
-//!
-//! The original asks through `input()`: the prompt goes to stderr when
-//! stdin and stdout are both terminals (readline), else to stdout.  End of
-//! input is treated like Ctrl-C (the original died with a traceback) and
-//! Ctrl-C prints AIME's "exited by the user" message; both exit 1.
-
-use std::io::{BufRead, IsTerminal};
+//! AIME's questions: the context asks them like Python's `input()`
+//! ([`crate::context::Ctx::ask`]).  End of input is treated like Ctrl-C
+//! (the original died with a traceback) and Ctrl-C prints AIME's "exited
+//! by the user" message; both exit 1.
 
 /// The user left (Ctrl-C or end of input): the command ends with exit 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,28 +36,6 @@ pub fn exit_on_ctrl_c() {
 /// What to print when the user left.
 pub fn interrupted_message() -> &'static str {
     "\n\x1b[91m\nRunning process exited by the user.\x1b[0m\n\n"
-}
-
-/// Print `prompt` (no newline) and read one line, without its newline.
-pub fn ask(prompt: &str) -> Result<String, Interrupted> {
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        super::err(prompt);
-    } else {
-        super::out(prompt);
-    }
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(0) | Err(_) => Err(Interrupted),
-        Ok(_) => {
-            if line.ends_with('\n') {
-                line.pop();
-                if line.ends_with('\r') {
-                    line.pop();
-                }
-            }
-            Ok(line)
-        }
-    }
 }
 
 /// Python's `int()` on user input: surrounding blanks, a sign and `_`

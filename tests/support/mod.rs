@@ -253,7 +253,7 @@ impl User {
                 home,
             };
         }
-        let who = ds01::identity::Identity::current();
+        let who = ds01::identity::Identity::current(&ds01::context::Env::from_process());
         User {
             uid: who.uid,
             gid: who.gid,

@@ -2,44 +2,19 @@
 //! look like (AIME's exact options, or DS01's unprivileged variant with
 //! limits), and the steps that make them, undone on failure.
 
+use super::request::{Gpus, Request};
 use super::Choice;
-use crate::aime::Context;
-use crate::cli::argparse::Matches;
-use crate::engine::split_reference;
+use crate::context::Ctx;
+use crate::engine::{split_reference, Engine};
 use crate::error::Failure;
-use crate::ui::{self, colour};
+use crate::identity::Identity;
+use crate::model::{labels, ContainerTag};
+use crate::ui::colour;
 use bollard::models::{
     ContainerCreateBody, DeviceMapping, DeviceRequest, HostConfig, ResourcesUlimits, RestartPolicy,
     RestartPolicyNameEnum,
 };
 use std::collections::HashMap;
-
-/// With a DS01 installation on the host, no container is created
-/// privileged.
-fn ds01_installed() -> bool {
-    crate::ds01::limits::installed()
-}
-
-/// Docker's `RAMInBytes`: `512m`, `32g`, `1.5GB` (binary units).
-pub fn parse_size(text: &str) -> Option<i64> {
-    let t = text.trim().to_lowercase();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let value: f64 = num.parse().ok()?;
-    let unit = unit.trim_end_matches('b').trim_end_matches('i');
-    let mult: f64 = match unit {
-        "" => 1.0,
-        "k" => 1024.0,
-        "m" => 1024.0 * 1024.0,
-        "g" => 1024.0 * 1024.0 * 1024.0,
-        "t" => 1024f64.powi(4),
-        "p" => 1024f64.powi(5),
-        _ => return None,
-    };
-    Some((value * mult) as i64)
-}
 
 /// The docker CLI's `--gpus` value (`all`, `2`, `device=0`, `count=1`,
 /// `capabilities=...`, `driver=...`), as a device request.
@@ -143,7 +118,6 @@ fn ulimit(name: &str, value: i64) -> ResourcesUlimits {
 
 /// Everything needed to make the container, decided before any change.
 pub struct Plan {
-    name: String,
     tag: String,
     /// The image to pull (catalog or custom).
     image: String,
@@ -155,139 +129,221 @@ pub struct Plan {
     final_body: ContainerCreateBody,
 }
 
-impl Plan {
-    pub fn new(ctx: &mut Context, m: &Matches, c: &Choice) -> Result<Plan, Failure> {
-        let who = ctx.who.clone();
-        let tag = format!("{}._.{}", c.name, who.uid);
-        let rocm = c.arch.contains("ROCM");
-        let extensions = [
-            "image",
-            "cpus",
-            "memory",
-            "memory_swap",
-            "shm_size",
-            "pids_limit",
-            "cgroup_parent",
-        ];
-        let ds01 = extensions.iter().any(|e| m.value(e).is_some())
-            || !m.values("ds01_label").is_empty()
-            || ds01_installed();
-        let gpus = m.value("num_gpus").unwrap_or("all").to_string();
-        let failure = |step: &str, e: String| {
-            Failure::stdout(
-                1,
-                colour::expand(&format!(
-                    "\n{{ERROR}}Container not created: {step}: {e}{{RESET}}\n\n"
-                )),
-            )
-        };
+/// A step that failed before anything was made.
+fn failure(step: &str, e: String) -> Failure {
+    Failure::stdout(
+        1,
+        colour::expand(&format!(
+            "\n{{ERROR}}Container not created: {step}: {e}{{RESET}}\n\n"
+        )),
+    )
+}
 
-        let mut env = Vec::new();
-        let gpu_request = if rocm {
-            None
-        } else if ds01 && gpus == "none" {
-            // A CPU-only container sees no GPU at all, even where the
-            // image asks the NVIDIA runtime for every one.
-            env.push("NVIDIA_VISIBLE_DEVICES=void".to_string());
-            None
-        } else if ds01 && gpus.starts_with("device=") {
-            // DS01 hands over explicit devices (GPU or MIG UUIDs), all of them.
-            let ids: Vec<String> = gpus["device=".len()..]
-                .split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect();
-            env.push(format!("CUDA_VISIBLE_DEVICES={}", ids.join(",")));
+/// The device request and the environment that goes with it.
+fn gpu_request(gpus: &Gpus, rocm: bool) -> Result<(Option<DeviceRequest>, Vec<String>), Failure> {
+    match gpus {
+        _ if rocm => Ok((None, Vec::new())),
+        // A CPU-only container sees no GPU at all, even where the image
+        // asks the NVIDIA runtime for every one.
+        Gpus::None => Ok((None, vec!["NVIDIA_VISIBLE_DEVICES=void".to_string()])),
+        // DS01 hands over explicit devices (GPU or MIG UUIDs), all of them.
+        Gpus::Devices(ids) => Ok((
             Some(DeviceRequest {
                 driver: Some(String::new()),
                 count: Some(0),
-                device_ids: Some(ids),
+                device_ids: Some(ids.clone()),
                 capabilities: Some(vec![vec!["gpu".into()]]),
                 options: Some(HashMap::new()),
-            })
-        } else {
-            Some(parse_gpus(&gpus).map_err(|e| {
+            }),
+            vec![format!("CUDA_VISIBLE_DEVICES={}", ids.join(","))],
+        )),
+        Gpus::Docker(value) => {
+            let request = parse_gpus(value).map_err(|e| {
                 failure(
                     "invalid GPU request",
-                    format!("invalid argument \"{gpus}\" for \"--gpus\" flag: {e}"),
+                    format!("invalid argument \"{value}\" for \"--gpus\" flag: {e}"),
                 )
-            })?)
-        };
-
-        let mut devices = vec![device("/dev/snd")];
-        if rocm {
-            devices.push(device("/dev/kfd"));
-            devices.push(device("/dev/dri"));
-        } else if !ds01 {
-            devices.push(device("/dev/video0"));
+            })?;
+            Ok((Some(request), Vec::new()))
         }
-        let (cap_add, security_opt) = if rocm {
-            (
-                vec!["SYS_PTRACE".to_string()],
-                vec!["seccomp=unconfined".to_string()],
-            )
-        } else if ds01 {
-            (
-                vec!["SYS_PTRACE".to_string(), "SYS_ADMIN".to_string()],
-                vec!["seccomp=unconfined".to_string()],
-            )
+    }
+}
+
+/// The host configuration both containers share: AIME's exact options, or
+/// DS01's unprivileged variant.
+fn base_host(ds01: bool, rocm: bool, device_request: Option<DeviceRequest>) -> HostConfig {
+    let mut devices = vec![device("/dev/snd")];
+    if rocm {
+        devices.push(device("/dev/kfd"));
+        devices.push(device("/dev/dri"));
+    } else if !ds01 {
+        devices.push(device("/dev/video0"));
+    }
+    let (cap_add, security_opt) = if rocm {
+        (vec!["SYS_PTRACE"], vec!["seccomp=unconfined"])
+    } else if ds01 {
+        (vec!["SYS_PTRACE", "SYS_ADMIN"], vec!["seccomp=unconfined"])
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let strings = |v: Vec<&str>| (!v.is_empty()).then(|| v.into_iter().map(String::from).collect());
+    HostConfig {
+        privileged: Some(!ds01),
+        network_mode: Some("host".into()),
+        devices: Some(devices),
+        ulimits: Some(vec![ulimit("memlock", -1), ulimit("stack", 67108864)]),
+        device_requests: device_request.map(|r| vec![r]),
+        cap_add: strings(cap_add),
+        security_opt: strings(security_opt),
+        shm_size: rocm.then_some(8 * 1024 * 1024 * 1024),
+        ..cli_defaults()
+    }
+}
+
+/// What the docker CLI sends when nothing is asked for: the engine keeps
+/// these as given, `docker inspect` shows them.
+fn cli_defaults() -> HostConfig {
+    HostConfig {
+        port_bindings: Some(HashMap::new()),
+        restart_policy: Some(RestartPolicy {
+            name: Some(RestartPolicyNameEnum::NO),
+            maximum_retry_count: Some(0),
+        }),
+        dns: Some(Vec::new()),
+        dns_options: Some(Vec::new()),
+        dns_search: Some(Vec::new()),
+        blkio_weight_device: Some(Vec::new()),
+        blkio_device_read_bps: Some(Vec::new()),
+        blkio_device_write_bps: Some(Vec::new()),
+        blkio_device_read_iops: Some(Vec::new()),
+        blkio_device_write_iops: Some(Vec::new()),
+        ..Default::default()
+    }
+}
+
+const X11: &str = "/tmp/.X11-unix:/tmp/.X11-unix";
+
+/// The setup container (AIME's `docker run ... bash -c SETUP`).
+fn setup_body(who: &Identity, c: &Choice, rocm: bool, base: &HostConfig) -> ContainerCreateBody {
+    ContainerCreateBody {
+        image: Some(c.image.clone()),
+        cmd: Some(vec![
+            "bash".into(),
+            "-c".into(),
+            setup_script(&who.login, who.uid, who.gid, &c.name, rocm),
+        ]),
+        working_dir: Some("/workspace".into()),
+        user: rocm.then(|| "root".to_string()),
+        tty: Some(true),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        host_config: Some(HostConfig {
+            binds: Some(vec![format!("{}:/workspace", c.workspace), X11.to_string()]),
+            ipc_mode: Some("host".into()),
+            ..base.clone()
+        }),
+        ..Default::default()
+    }
+}
+
+/// AIME's label set; on a DS01 container the same values under
+/// `ds01.<key>` in lower case (its monitoring reads those) and DS01's own.
+fn container_labels(who: &Identity, c: &Choice, request: &Request) -> HashMap<String, String> {
+    let values = [
+        c.name.clone(),
+        who.login.clone(),
+        c.arch.clone(),
+        "4".into(),
+        c.workspace.clone(),
+        c.data.clone(),
+        c.models.clone(),
+        format!("{}-{}", c.framework, c.version),
+        request.gpus.label(),
+    ];
+    let aime = labels::AIME_KEYS.iter().zip(values.iter());
+    let mut out: Vec<(String, String)> = vec![(labels::AIME.into(), who.login.clone())];
+    out.extend(aime.clone().map(|(k, v)| (labels::aime(k), v.clone())));
+    if let Some(ds01) = &request.ds01 {
+        let custom = if c.image.starts_with("aimehub/") {
+            String::new()
         } else {
-            (Vec::new(), Vec::new())
+            c.image.clone()
         };
-        let ulimits = vec![ulimit("memlock", -1), ulimit("stack", 67108864)];
-        let x11 = "/tmp/.X11-unix:/tmp/.X11-unix".to_string();
-        let workspace_bind = format!("{}:/workspace", c.workspace);
+        out.push((labels::MANAGED.into(), "true".into()));
+        out.extend(aime.map(|(k, v)| (labels::ds01_mirror(k), v.clone())));
+        out.push((labels::CUSTOM_IMAGE.into(), custom));
+        out.push((labels::DEVCONTAINER_WORKSPACE.into(), "/workspace".into()));
+        out.extend(ds01.labels.iter().cloned());
+    }
+    out.into_iter().collect()
+}
 
-        let base_host = HostConfig {
-            privileged: Some(!ds01),
-            network_mode: Some("host".into()),
-            devices: Some(devices),
-            ulimits: Some(ulimits),
-            device_requests: gpu_request.map(|r| vec![r]),
-            cap_add: (!cap_add.is_empty()).then_some(cap_add),
-            security_opt: (!security_opt.is_empty()).then_some(security_opt),
-            shm_size: rocm.then_some(8 * 1024 * 1024 * 1024),
-            // What the docker CLI sends when nothing is asked for: the
-            // engine keeps these as given, `docker inspect` shows them.
-            port_bindings: Some(HashMap::new()),
-            restart_policy: Some(RestartPolicy {
-                name: Some(RestartPolicyNameEnum::NO),
-                maximum_retry_count: Some(0),
-            }),
-            dns: Some(Vec::new()),
-            dns_options: Some(Vec::new()),
-            dns_search: Some(Vec::new()),
-            blkio_weight_device: Some(Vec::new()),
-            blkio_device_read_bps: Some(Vec::new()),
-            blkio_device_write_bps: Some(Vec::new()),
-            blkio_device_read_iops: Some(Vec::new()),
-            blkio_device_write_iops: Some(Vec::new()),
-            ..Default::default()
-        };
+/// The final container: AIME's, plus DS01's limits.
+fn final_body(
+    who: &Identity,
+    c: &Choice,
+    request: &Request,
+    image: String,
+    env: Vec<String>,
+    base: HostConfig,
+) -> ContainerCreateBody {
+    let rocm = c.arch.contains("ROCM");
+    let mut binds = vec![format!("{}:/workspace", c.workspace)];
+    if c.data != "-" {
+        binds.push(format!("{}:/data", c.data));
+    }
+    if c.models != "-" {
+        binds.push(format!("{}:/models", c.models));
+    }
+    binds.push(X11.to_string());
+    let limits = request
+        .ds01
+        .as_ref()
+        .map(|d| d.limits.clone())
+        .unwrap_or_default();
+    let cmd = if rocm {
+        "sudo chown root:video /dev/kfd; sudo chown -R root:video /dev/dri; bash"
+    } else {
+        "bash"
+    };
+    ContainerCreateBody {
+        image: Some(image),
+        cmd: Some(vec!["bash".into(), "-c".into(), cmd.into()]),
+        working_dir: Some("/workspace".into()),
+        user: Some(format!("{}:{}", who.uid, who.gid)),
+        labels: Some(container_labels(who, c, request)),
+        env: (!env.is_empty()).then_some(env),
+        tty: Some(true),
+        open_stdin: Some(true),
+        attach_stdin: Some(true),
+        attach_stdout: Some(true),
+        attach_stderr: Some(true),
+        // `docker create -it` (without -d) sets it.
+        stdin_once: Some(true),
+        host_config: Some(HostConfig {
+            binds: Some(binds),
+            // A private /dev/shm of the asked size replaces the host's IPC.
+            ipc_mode: limits.shm_size.is_none().then(|| "host".into()),
+            shm_size: limits.shm_size.or(base.shm_size),
+            group_add: Some(vec!["video".into(), "sudo".into()]),
+            cgroup_parent: limits.cgroup_parent,
+            nano_cpus: limits.nano_cpus,
+            memory: limits.memory,
+            memory_swap: limits.memory_swap,
+            pids_limit: limits.pids_limit,
+            ..base
+        }),
+        ..Default::default()
+    }
+}
 
-        // The setup container (AIME's `docker run ... bash -c SETUP`).
-        let setup = ContainerCreateBody {
-            image: Some(c.image.clone()),
-            cmd: Some(vec![
-                "bash".into(),
-                "-c".into(),
-                setup_script(&who.login, who.uid, who.gid, &c.name, rocm),
-            ]),
-            working_dir: Some("/workspace".into()),
-            user: rocm.then(|| "root".to_string()),
-            tty: Some(true),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            host_config: Some(HostConfig {
-                binds: Some(vec![workspace_bind.clone(), x11.clone()]),
-                ipc_mode: Some("host".into()),
-                ..base_host.clone()
-            }),
-            ..Default::default()
-        };
-
-        // Skip the setup when a DS01 image already carries this user.
-        let (repo, _) = split_reference(&c.image);
+impl Plan {
+    pub fn new(ctx: &mut Ctx, request: &Request, c: &Choice) -> Result<Plan, Failure> {
+        let who = ctx.caller.clone();
+        let tag = ContainerTag::new(&c.name, who.uid).to_string();
+        let rocm = c.arch.contains("ROCM");
+        let (device_request, env) = gpu_request(&request.gpus, rocm)?;
+        let base = base_host(request.ds01.is_some(), rocm, device_request);
         let image_info = ctx
             .engine()
             .and_then(|e| e.inspect_image(&c.image))
@@ -301,230 +357,47 @@ impl Plan {
                 )),
             ));
         }
+        // Skip the setup when a DS01 image already carries this user.
         let image_labels = image_info
             .as_ref()
             .and_then(|i| i.config.as_ref())
             .and_then(|c| c.labels.clone())
             .unwrap_or_default();
-        let has_user = image_labels.get("ds01.has_user_setup").map(String::as_str) == Some("true")
-            && image_labels.get("ds01.user_id") == Some(&who.uid.to_string())
-            && image_labels.get("ds01.group_id") == Some(&who.gid.to_string());
+        let label = |k: &str| image_labels.get(k).map(String::as_str);
+        let has_user = label(labels::IMAGE_HAS_USER) == Some("true")
+            && label(labels::IMAGE_USER_ID) == Some(&who.uid.to_string())
+            && label(labels::IMAGE_GROUP_ID) == Some(&who.gid.to_string());
+        let (repo, _) = split_reference(&c.image);
         let commit_to = (!has_user).then(|| (repo.to_string(), tag.clone()));
         let final_image = match &commit_to {
             Some((r, t)) => format!("{r}:{t}"),
             None => c.image.clone(),
         };
-
-        // AIME's label set; DS01 writes the same values under `ds01.<key>`
-        // in lower case (its monitoring reads those), so both see the
-        // container.
-        let common: [(&str, String); 9] = [
-            ("NAME", c.name.clone()),
-            ("USER", who.login.clone()),
-            ("ARCH", c.arch.clone()),
-            ("MLC_VERSION", "4".into()),
-            ("WORK_MOUNT", c.workspace.clone()),
-            ("DATA_MOUNT", c.data.clone()),
-            ("MODELS_MOUNT", c.models.clone()),
-            ("FRAMEWORK", format!("{}-{}", c.framework, c.version)),
-            ("GPUS", gpus.clone()),
-        ];
-        let mut labels: Vec<(String, String)> = vec![("aime.mlc".into(), who.login.clone())];
-        labels.extend(
-            common
-                .iter()
-                .map(|(k, v)| (format!("aime.mlc.{k}"), v.clone())),
-        );
-        if ds01 {
-            let custom = if c.image.starts_with("aimehub/") {
-                String::new()
-            } else {
-                c.image.clone()
-            };
-            labels.push(("ds01.managed".into(), "true".into()));
-            labels.extend(
-                common
-                    .iter()
-                    .map(|(k, v)| (format!("ds01.{}", k.to_lowercase()), v.clone())),
-            );
-            labels.push(("ds01.custom_image".into(), custom));
-            labels.push(("devcontainer.workspaceFolder".into(), "/workspace".into()));
-            for extra in m.values("ds01_label") {
-                match extra.split_once('=') {
-                    Some((k, v)) => labels.push((k.into(), v.into())),
-                    None => labels.push((extra.clone(), String::new())),
-                }
-            }
-        }
-
-        let mut binds = vec![workspace_bind];
-        if c.data != "-" {
-            binds.push(format!("{}:/data", c.data));
-        }
-        if c.models != "-" {
-            binds.push(format!("{}:/models", c.models));
-        }
-        binds.push(x11);
-        let shm = m
-            .value("shm_size")
-            .map(|s| parse_size(s).ok_or_else(|| failure("invalid --shm-size", s.to_string())))
-            .transpose()?;
-        let memory = m
-            .value("memory")
-            .map(|s| parse_size(s).ok_or_else(|| failure("invalid --memory", s.to_string())))
-            .transpose()?;
-        let memory_swap = m
-            .value("memory_swap")
-            .map(|s| {
-                if s.trim() == "-1" {
-                    Some(-1)
-                } else {
-                    parse_size(s)
-                }
-                .ok_or_else(|| failure("invalid --memory-swap", s.to_string()))
-            })
-            .transpose()?;
-        let nano_cpus = m
-            .value("cpus")
-            .map(|s| {
-                s.trim()
-                    .parse::<f64>()
-                    .map(|v| (v * 1e9) as i64)
-                    .map_err(|_| failure("invalid --cpus", s.to_string()))
-            })
-            .transpose()?;
-        let pids_limit = m
-            .value("pids_limit")
-            .map(|s| {
-                s.trim()
-                    .parse::<i64>()
-                    .map_err(|_| failure("invalid --pids-limit", s.to_string()))
-            })
-            .transpose()?;
-        let cmd = if rocm {
-            "sudo chown root:video /dev/kfd; sudo chown -R root:video /dev/dri; bash"
-        } else {
-            "bash"
-        };
-        let final_body = ContainerCreateBody {
-            image: Some(final_image),
-            cmd: Some(vec!["bash".into(), "-c".into(), cmd.into()]),
-            working_dir: Some("/workspace".into()),
-            user: Some(format!("{}:{}", who.uid, who.gid)),
-            labels: Some(labels.into_iter().collect()),
-            env: (!env.is_empty()).then_some(env),
-            tty: Some(true),
-            open_stdin: Some(true),
-            attach_stdin: Some(true),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            // `docker create -it` (without -d) sets it.
-            stdin_once: Some(true),
-            host_config: Some(HostConfig {
-                binds: Some(binds),
-                ipc_mode: if shm.is_some() {
-                    None
-                } else {
-                    Some("host".into())
-                },
-                shm_size: shm.or(base_host.shm_size),
-                group_add: Some(vec!["video".into(), "sudo".into()]),
-                cgroup_parent: m.value("cgroup_parent").map(str::to_string),
-                nano_cpus,
-                memory,
-                memory_swap,
-                pids_limit,
-                ..base_host
-            }),
-            ..Default::default()
-        };
         Ok(Plan {
-            name: c.name.clone(),
+            setup: setup_body(&who, c, rocm, &base),
+            final_body: final_body(&who, c, request, final_image, env, base),
             tag,
             image: c.image.clone(),
             pull: !(c.custom_image && image_info.is_some()),
             commit_to,
-            setup,
-            final_body,
         })
     }
 
     /// Pull, set up, commit and create; on a failed step remove what this
     /// run made and report the step.
-    pub fn execute(&self, ctx: &mut Context) -> Result<(), Failure> {
-        let fail = |step: &str, e: String| {
-            Failure::stdout(
-                1,
-                colour::expand(&format!(
-                    "\n{{ERROR}}Container not created: {step} failed: {e}{{RESET}}\n\n"
-                )),
-            )
-        };
-        let engine = ctx
-            .engine()
-            .map_err(|e| fail("connecting to Docker", e.to_string()))?;
+    pub fn execute(&self, ctx: &mut Ctx) -> Result<(), Failure> {
         if self.pull {
-            ui::println(&colour::expand(
-                "\n{NEUTRAL}Acquiring container image ... {RESET}\n",
-            ));
-            if engine.pull(&self.image) {
-                ui::println(&colour::expand(
-                    "\n{INFO}Docker image pulled successfully.{RESET}",
-                ));
-            } else {
-                // As the original: a failed pull is reported and creation
-                // goes on with the image already on the host, if any.
-                ui::println(&colour::expand(
-                    "\n{ERROR}Docker pull image failed. Try mlc create again.{RESET}",
-                ));
-            }
+            self.pull(ctx)?;
         }
-        ui::println(&colour::expand(
+        ctx.println(&colour::expand(
             "\n{NEUTRAL}Setting up container ... {RESET}",
         ));
-
-        // A container of this name without AIME's labels is a setup
-        // container left by an interrupted create: start over.
-        let leftover = engine
-            .find_container(&self.tag)
-            .map_err(|e| fail("looking for a leftover setup container", e.to_string()))?
-            .is_some_and(|c| !super::has_aime_label(&c));
-        if leftover {
-            engine
-                .remove_container_force(&self.tag)
-                .map_err(|e| fail("removing a leftover setup container", e.to_string()))?;
-        }
-        // An image `IMAGE:NAME._.UID` without its container was committed
-        // by an interrupted create: untag it now, or the new commit would
-        // leave it behind as an untagged image.  Not forced: an image that
-        // some container still uses stays (409), as does a missing one.
+        let engine = ctx
+            .engine()
+            .map_err(|e| step_failed("connecting to Docker", e.to_string()))?;
+        self.clean_leftovers(&engine)?;
         if let Some((repo, tag)) = &self.commit_to {
-            let _ = engine.remove_image(&format!("{repo}:{tag}"), false);
-        }
-
-        if let Some((repo, tag)) = &self.commit_to {
-            let step = |engine: &mut crate::engine::Engine| -> Result<(), Failure> {
-                engine
-                    .create_container(&self.tag, &self.setup)
-                    .map_err(|e| fail("creating the setup container", e.to_string()))?;
-                let code = engine
-                    .run_to_completion(&self.tag)
-                    .map_err(|e| fail("running the setup container", e.to_string()))?;
-                if code != 0 {
-                    return Err(fail(
-                        "running the setup container",
-                        format!("it exited with code {code}"),
-                    ));
-                }
-                engine
-                    .commit(&self.tag, repo, tag)
-                    .map_err(|e| fail("committing the image", e.to_string()))?;
-                engine
-                    .remove_container_force(&self.tag)
-                    .map_err(|e| fail("removing the setup container", e.to_string()))?;
-                Ok(())
-            };
-            if let Err(f) = step(engine) {
+            if let Err(f) = self.set_up(&engine, repo, tag) {
                 let _ = engine.remove_container_force(&self.tag);
                 let _ = engine.remove_image(&format!("{repo}:{tag}"), false);
                 return Err(f);
@@ -534,11 +407,86 @@ impl Plan {
             if let Some((repo, tag)) = &self.commit_to {
                 let _ = engine.remove_image(&format!("{repo}:{tag}"), false);
             }
-            return Err(fail("creating the container", e.to_string()));
+            return Err(step_failed("creating the container", e.to_string()));
         }
-        let _ = &self.name;
         Ok(())
     }
+
+    /// `docker pull`, its lines shown as they come.  As the original: a
+    /// failed pull is reported and creation goes on with the image already
+    /// on the host, if any.
+    fn pull(&self, ctx: &mut Ctx) -> Result<(), Failure> {
+        ctx.println(&colour::expand(
+            "\n{NEUTRAL}Acquiring container image ... {RESET}\n",
+        ));
+        let engine = ctx
+            .engine()
+            .map_err(|e| step_failed("connecting to Docker", e.to_string()))?;
+        let pulled = engine.pull(&self.image, &mut |line| ctx.println(line));
+        match pulled {
+            Ok(()) => ctx.println(&colour::expand(
+                "\n{INFO}Docker image pulled successfully.{RESET}",
+            )),
+            Err(message) => {
+                ctx.err(&format!("Error response from daemon: {message}\n"));
+                ctx.println(&colour::expand(
+                    "\n{ERROR}Docker pull image failed. Try mlc create again.{RESET}",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// What an interrupted create of the same name left behind.
+    fn clean_leftovers(&self, engine: &Engine) -> Result<(), Failure> {
+        // A container of this name without AIME's labels is a setup
+        // container left by an interrupted create: start over.
+        let leftover = engine
+            .find_container(&self.tag)
+            .map_err(|e| step_failed("looking for a leftover setup container", e.to_string()))?
+            .is_some_and(|c| !super::has_aime_label(&c));
+        if leftover {
+            engine
+                .remove_container_force(&self.tag)
+                .map_err(|e| step_failed("removing a leftover setup container", e.to_string()))?;
+        }
+        // An image `IMAGE:NAME._.UID` without its container was committed
+        // by an interrupted create: untag it now, or the new commit would
+        // leave it behind as an untagged image.  Not forced: an image that
+        // some container still uses stays (409), as does a missing one.
+        if let Some((repo, tag)) = &self.commit_to {
+            let _ = engine.remove_image(&format!("{repo}:{tag}"), false);
+        }
+        Ok(())
+    }
+
+    /// Run the setup container, commit it to `repo:tag`, remove it.
+    fn set_up(&self, engine: &Engine, repo: &str, tag: &str) -> Result<(), Failure> {
+        engine
+            .create_container(&self.tag, &self.setup)
+            .map_err(|e| step_failed("creating the setup container", e.to_string()))?;
+        let code = engine
+            .run_to_completion(&self.tag)
+            .map_err(|e| step_failed("running the setup container", e.to_string()))?;
+        if code != 0 {
+            return Err(step_failed(
+                "running the setup container",
+                format!("it exited with code {code}"),
+            ));
+        }
+        engine
+            .commit(&self.tag, repo, tag)
+            .map_err(|e| step_failed("committing the image", e.to_string()))?;
+        engine
+            .remove_container_force(&self.tag)
+            .map_err(|e| step_failed("removing the setup container", e.to_string()))?;
+        Ok(())
+    }
+}
+
+/// A step that failed while making the container.
+fn step_failed(step: &str, e: String) -> Failure {
+    failure(&format!("{step} failed"), e)
 }
 
 #[cfg(test)]
@@ -556,14 +504,6 @@ mod tests {
         assert_eq!(dev.count, Some(0));
         assert!(parse_gpus("two").is_err());
         assert!(parse_gpus("foo=1").is_err());
-    }
-
-    #[test]
-    fn sizes_like_docker() {
-        assert_eq!(parse_size("512m"), Some(512 * 1024 * 1024));
-        assert_eq!(parse_size("32g"), Some(32 * 1024 * 1024 * 1024));
-        assert_eq!(parse_size("1GB"), Some(1024 * 1024 * 1024));
-        assert_eq!(parse_size("x"), None);
     }
 
     #[test]

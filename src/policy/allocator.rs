@@ -30,10 +30,11 @@
 //! up after `$DS01_LOCK_TIMEOUT` seconds (default 60) and refuses; the
 //! original gave up after 5 s and went on without any lock.
 
-use super::gpu_state_reader::{is_full_gpu, Container, Num, Reader};
+use super::gpu_state::{is_full_gpu, Container, Num, Reader};
 use super::gpus::{Device, Inventory};
 use super::limits::{py_float, Config, ConfigError, Limits, Setting};
 use super::pyfmt::{self, format_g};
+use super::sources::Sources;
 use bollard::models::{ContainerSummary, ContainerSummaryStateEnum, DeviceRequest};
 use serde_yaml::Value;
 use std::collections::{HashMap, HashSet};
@@ -44,31 +45,11 @@ use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-pub const STATE_DIR_ENV: &str = "DS01_STATE_DIR";
-pub const RESERVATION_TTL_ENV: &str = "DS01_RESERVATION_TTL";
-pub const LOCK_TIMEOUT_ENV: &str = "DS01_LOCK_TIMEOUT";
-const DEFAULT_STATE_DIR: &str = "/run/ds01";
 const LOCK_FILE: &str = "gpu-allocator.lock";
 const RESERVATIONS_FILE: &str = "gpu-reservations";
-const DEFAULT_TTL_S: u64 = 120;
-const DEFAULT_LOCK_TIMEOUT_S: u64 = 60;
 pub const DEFAULT_PRIORITY: i64 = 10;
 /// Allowance for float noise in quota sums (the original's epsilon).
 const EPSILON: f64 = 1e-9;
-
-/// Where the lock and the reservations live.
-pub fn state_dir() -> PathBuf {
-    std::env::var_os(STATE_DIR_ENV)
-        .filter(|p| !p.is_empty())
-        .map_or_else(|| PathBuf::from(DEFAULT_STATE_DIR), PathBuf::from)
-}
-
-fn env_secs(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(default)
-}
 
 fn now_secs() -> u64 {
     SystemTime::now()
@@ -97,8 +78,7 @@ pub struct Lock {
 impl Lock {
     /// Wait for the lock, in turn: waiters with a higher `priority` go
     /// first, equals in the order they came (see [`Queue`]).
-    pub fn acquire(dir: &Path, priority: i64) -> Result<Lock, String> {
-        let timeout = Duration::from_secs(env_secs(LOCK_TIMEOUT_ENV, DEFAULT_LOCK_TIMEOUT_S));
+    pub fn acquire(dir: &Path, priority: i64, timeout: Duration) -> Result<Lock, String> {
         let path = dir.join(LOCK_FILE);
         let cannot = |e: std::io::Error| format!("cannot open {}: {e}", path.display());
         ensure_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -244,15 +224,20 @@ impl Reservation {
         }
     }
 
-    /// One that lasts `$DS01_RESERVATION_TTL` seconds.
-    pub fn for_a_while(container: &str, user: &str, uuids: Vec<String>) -> Reservation {
+    /// One that lasts `ttl` (the settings' reservation lifetime).
+    pub fn for_a_while(
+        container: &str,
+        user: &str,
+        uuids: Vec<String>,
+        ttl: Duration,
+    ) -> Reservation {
         Reservation {
             container: container.to_string(),
             user: user.to_string(),
             uuids,
             pid: 0,
             pid_start: 0,
-            expires: now_secs() + env_secs(RESERVATION_TTL_ENV, DEFAULT_TTL_S),
+            expires: now_secs().saturating_add(ttl.as_secs()),
         }
     }
 
@@ -364,7 +349,7 @@ const DEVICE_CACHE_FILE: &str = "device-cache";
 /// dropped).  A decision then costs one engine request, not one per
 /// container.
 fn list_with_devices(
-    engine: &mut crate::engine::Engine,
+    engine: &crate::engine::Engine,
     dir: &Path,
 ) -> Result<Vec<Container>, crate::engine::EngineError> {
     let list = engine.list_containers(true, &[], false)?;
@@ -459,19 +444,19 @@ pub struct State {
 }
 
 impl State {
-    /// Read the engine, the inventory and the reservations in `dir`.  An
-    /// engine that does not answer is an error: an allocation decided on
-    /// "no containers" would hand out devices that are taken.
-    pub fn read(dir: &Path) -> Result<State, String> {
+    /// Read the engine, the inventory and the reservations.  An engine
+    /// that does not answer is an error: an allocation decided on "no
+    /// containers" would hand out devices that are taken.
+    pub fn read(sources: &Sources) -> Result<State, String> {
         let fail = |e: crate::engine::EngineError| format!("cannot read the containers: {e}");
-        State::read_with(dir, |containers| containers.map_err(fail))
+        State::read_with(sources, |containers| containers.map_err(fail))
     }
 
     /// For reports: an engine that does not answer reads as "no
     /// containers", as the original's failed `docker ps` did.  Same one
     /// listing as a decision, not an inspect per container.
-    pub fn read_for_report(dir: &Path) -> State {
-        let read = State::read_with(dir, |containers| {
+    pub fn read_for_report(sources: &Sources) -> State {
+        let read = State::read_with(sources, |containers| {
             Ok::<_, std::convert::Infallible>(containers.unwrap_or_default())
         });
         match read {
@@ -484,19 +469,24 @@ impl State {
     /// then the inventory; `on_engine` decides what an unreadable engine
     /// means.
     fn read_with<E>(
-        dir: &Path,
+        sources: &Sources,
         on_engine: impl FnOnce(
             Result<Vec<Container>, crate::engine::EngineError>,
         ) -> Result<Vec<Container>, E>,
     ) -> Result<State, E> {
+        let dir = &sources.state_dir;
         let reservations = live_reservations(dir);
-        let containers = crate::engine::Engine::connect()
-            .and_then(|mut engine| list_with_devices(&mut engine, dir));
+        let containers = sources
+            .engine
+            .clone()
+            .and_then(|engine| list_with_devices(&engine, dir));
         let containers = on_engine(containers)?;
-        let mut base = Reader::new();
+        let mut base = Reader::new(sources.clone());
         let inventory = base.inventory().clone();
         let per_gpu = base.slots_per_gpu();
-        Ok(State::with(containers, inventory, per_gpu, reservations))
+        let mut state = State::with(containers, inventory, per_gpu, reservations);
+        state.reader.share_notes(sources.notes.clone());
+        Ok(state)
     }
 
     /// A state over given parts (tests, benchmarks): `reservations` must
@@ -553,8 +543,8 @@ impl State {
                 continue;
             }
             if g.mig_mode {
-                crate::ui::err(&format!(
-                    "Warning: GPU {} has MIG enabled but no instances — unusable until instances are created or MIG is disabled\n",
+                self.reader.note(format!(
+                    "Warning: GPU {} has MIG enabled but no instances — unusable until instances are created or MIG is disabled",
                     g.index
                 ));
                 continue;
@@ -706,27 +696,26 @@ impl Quota {
 
 /// The allocator: the lock, and the state read under it.
 pub struct Allocator {
-    dir: PathBuf,
+    sources: Sources,
     _lock: Lock,
     pub state: State,
-    config: Config,
+    config: std::rc::Rc<Config>,
     /// When the lock was asked for, taken, and the state read (bench/alloc).
     timing: [Instant; 3],
 }
 
-/// `$DS01_ALLOC_TIMING` set: each allocation reports on stderr how long it
-/// waited for the lock, read the engine, and decided (bench/alloc).
-pub const TIMING_ENV: &str = "DS01_ALLOC_TIMING";
-
+/// With the settings' `alloc_timing`, each allocation notes how long it
+/// waited for the lock, read the engine, and decided (bench/alloc reads it
+/// on stderr).
 impl Drop for Allocator {
     fn drop(&mut self) {
-        if std::env::var_os(TIMING_ENV).is_none() {
+        if !self.sources.alloc_timing {
             return;
         }
         let [asked, locked, read] = self.timing;
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
-        crate::ui::err(&format!(
-            "ds01-alloc-timing wait_ms={:.3} read_ms={:.3} decide_ms={:.3}\n",
+        self.sources.notes.borrow_mut().push(format!(
+            "ds01-alloc-timing wait_ms={:.3} read_ms={:.3} decide_ms={:.3}",
             ms(locked - asked),
             ms(read - locked),
             ms(read.elapsed())
@@ -737,19 +726,32 @@ impl Drop for Allocator {
 impl Allocator {
     /// Take the lock (in turn by `priority`: higher first), then read the
     /// engine.
-    pub fn open(config: Config, priority: i64) -> Result<Allocator, String> {
-        let dir = state_dir();
+    pub fn open(
+        sources: &Sources,
+        config: std::rc::Rc<Config>,
+        priority: i64,
+    ) -> Result<Allocator, String> {
         let asked = Instant::now();
-        let lock = Lock::acquire(&dir, priority)?;
+        let lock = Lock::acquire(&sources.state_dir, priority, sources.lock_timeout)?;
         let locked = Instant::now();
-        let state = State::read(&dir)?;
+        let state = State::read(sources)?;
         Ok(Allocator {
-            dir,
+            sources: sources.clone(),
             _lock: lock,
             state,
             config,
             timing: [asked, locked, Instant::now()],
         })
+    }
+
+    /// A reservation that lasts the settings' lifetime.
+    pub fn reservation_for_a_while(
+        &self,
+        container: &str,
+        user: &str,
+        uuids: Vec<String>,
+    ) -> Reservation {
+        Reservation::for_a_while(container, user, uuids, self.sources.reservation_ttl)
     }
 
     /// A user's allocation priority (`priority`, default 10; higher is
@@ -915,7 +917,7 @@ impl Allocator {
             .cloned()
             .collect();
         list.push(r);
-        write_reservations(&self.dir, &list)?;
+        write_reservations(&self.sources.state_dir, &list)?;
         self.refresh_with(list);
         Ok(())
     }
@@ -936,14 +938,14 @@ impl Allocator {
                 .filter(|r| r.container != container)
                 .cloned()
                 .collect();
-            write_reservations(&self.dir, &list)?;
+            write_reservations(&self.sources.state_dir, &list)?;
             self.refresh_with(list);
         }
         Ok(found)
     }
 
     fn refresh(&mut self) -> Result<(), String> {
-        self.state = State::read(&self.dir)?;
+        self.state = State::read(&self.sources)?;
         Ok(())
     }
 
@@ -952,6 +954,7 @@ impl Allocator {
         let inventory = self.state.reader.inventory().clone();
         let per_gpu = self.state.reader.slots_per_gpu();
         self.state = State::with(containers, inventory, per_gpu, reservations);
+        self.state.reader.share_notes(self.sources.notes.clone());
     }
 
     /// `release-stale`: remove stopped GPU-holding containers whose hold is
@@ -970,7 +973,7 @@ impl Allocator {
             .and_then(py_float)
             .unwrap_or(30.0);
         let mut removed = Vec::new();
-        let Ok(mut engine) = crate::engine::Engine::connect() else {
+        let Ok(engine) = self.sources.engine.clone() else {
             return removed;
         };
         for listed in self.state.containers.clone() {
@@ -1140,6 +1143,7 @@ mod tests {
                 "b._.2",
                 "bob",
                 vec!["MIG-20".into()],
+                Duration::from_secs(120),
             )],
         );
         let free: Vec<String> = s.available().into_iter().map(|f| f.slot).collect();
@@ -1151,9 +1155,11 @@ mod tests {
 
     #[test]
     fn reservations_end_with_their_container_or_time() {
-        let mut expired = Reservation::for_a_while("x", "u", vec!["GPU-1".into()]);
+        let mut expired =
+            Reservation::for_a_while("x", "u", vec!["GPU-1".into()], Duration::from_secs(120));
         expired.expires = 1;
-        let made = Reservation::for_a_while("a._.1", "u", vec!["GPU-1".into()]);
+        let made =
+            Reservation::for_a_while("a._.1", "u", vec!["GPU-1".into()], Duration::from_secs(120));
         let mut dead = Reservation::for_this_process("y", "u", vec!["GPU-1".into()]);
         dead.pid_start += 1;
         let now = now_secs();
@@ -1205,7 +1211,7 @@ mod tests {
         assert!(me.is_head());
         assert!(!dir.join("queue").join(&dead).exists());
         drop(me);
-        let lock = Lock::acquire(&dir, 10).expect("lock");
+        let lock = Lock::acquire(&dir, 10, Duration::from_secs(60)).expect("lock");
         drop(lock);
         assert_eq!(
             fs::read_dir(dir.join("queue")).map(|d| d.count()).ok(),

@@ -128,22 +128,20 @@ pub struct Inventory {
 
 impl Inventory {
     /// The host's inventory from the first source that answers (see the
-    /// module documentation); empty when there is none.
-    pub fn detect() -> Inventory {
-        if let Some(path) = std::env::var_os(FIXTURE_ENV).filter(|p| !p.is_empty()) {
-            return match std::fs::read_to_string(&path) {
-                Ok(text) => Inventory::parse_list(&text),
-                Err(e) => {
-                    crate::ui::err(&format!(
-                        "ds01: {FIXTURE_ENV}={}: {e}\n",
-                        std::path::Path::new(&path).display()
-                    ));
-                    Inventory::default()
-                }
+    /// module documentation); empty when there is none.  `fixture` is the
+    /// settings' fixture file; a warning comes back when it is unreadable.
+    pub fn detect(fixture: Option<&std::path::Path>) -> (Inventory, Option<String>) {
+        if let Some(path) = fixture {
+            return match std::fs::read_to_string(path) {
+                Ok(text) => (Inventory::parse_list(&text), None),
+                Err(e) => (
+                    Inventory::default(),
+                    Some(format!("ds01: {FIXTURE_ENV}={}: {e}", path.display())),
+                ),
             };
         }
         let Some(list) = nvidia_smi(&["-L"]) else {
-            return Inventory::default();
+            return (Inventory::default(), None);
         };
         let mut inventory = Inventory::parse_list(&list);
         if inventory.gpus.iter().any(|g| !g.mig_mode) {
@@ -154,7 +152,7 @@ impl Inventory {
                 inventory.apply_mig_modes(&modes);
             }
         }
-        inventory
+        (inventory, None)
     }
 
     /// Parse `nvidia-smi -L` output.  Lines that are neither a GPU line nor

@@ -27,44 +27,17 @@
 
 use super::pyfmt;
 use super::username::sanitize;
+use crate::model::time::{days_from_civil, now_unix};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-/// Environment variable naming the configuration directory.
-pub const CONFIG_DIR_ENV: &str = "DS01_CONFIG_DIR";
-/// Where the configuration is looked for when `DS01_CONFIG_DIR` is unset:
-/// the first of these that holds `resource-limits.yaml`.
-pub const SYSTEM_CONFIG_DIRS: [&str; 2] = ["/etc/ds01", "/opt/ds01-infra/config/runtime"];
-pub const LIMITS_FILE: &str = "resource-limits.yaml";
+pub use crate::settings::LIMITS_FILE;
 pub const OVERRIDES_FILE: &str = "user-overrides.yaml";
 pub const EXEMPTIONS_FILE: &str = "lifecycle-exemptions.yaml";
 pub const GROUPS_DIR: &str = "groups";
-
-/// Whether this host has a DS01 installation: `$DS01_CONFIG_DIR` set, or a
-/// `resource-limits.yaml` in one of [`SYSTEM_CONFIG_DIRS`].
-pub fn installed() -> bool {
-    std::env::var_os(CONFIG_DIR_ENV).is_some()
-        || SYSTEM_CONFIG_DIRS
-            .iter()
-            .any(|d| Path::new(d).join(LIMITS_FILE).exists())
-}
-
-/// The configuration directory: `$DS01_CONFIG_DIR`, else the first of
-/// [`SYSTEM_CONFIG_DIRS`] holding `resource-limits.yaml`, else the first
-/// of them (so that the error names where the file belongs).
-pub fn config_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV).filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    SYSTEM_CONFIG_DIRS
-        .iter()
-        .map(PathBuf::from)
-        .find(|d| d.join(LIMITS_FILE).is_file())
-        .unwrap_or_else(|| PathBuf::from(SYSTEM_CONFIG_DIRS[0]))
-}
 
 /// Why the limits could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -266,11 +239,6 @@ pub struct Config {
 }
 
 impl Config {
-    /// Read the configuration in [`config_dir`].
-    pub fn load() -> Result<Config, ConfigError> {
-        Config::load_from(&config_dir())
-    }
-
     /// Read the configuration in `dir`.
     pub fn load_from(dir: &Path) -> Result<Config, ConfigError> {
         let path = dir.join(LIMITS_FILE);
@@ -680,30 +648,68 @@ impl Limits {
         format!("ds01-{}-{}.slice", self.group_name(), sanitize(username))
     }
 
+    /// The container resources, as the original printed each value.
+    pub fn resources(&self) -> Resources {
+        let memory = self.memory();
+        let text = |key: &str, default: Value| pyfmt::str_of(&self.get_or(key, default));
+        Resources {
+            cpus: pyfmt::str_of(&self.cpus()),
+            memory: pyfmt::str_of(&memory),
+            memory_swap: text("memory_swap", memory.clone()),
+            shm_size: text("shm_size", key("16g")),
+            pids_limit: text("pids_limit", Value::from(4096)),
+            tmpfs: self.get("storage_tmp").map(pyfmt::str_of),
+        }
+    }
+
     /// `docker run` resource arguments (cpus, memory, swap, shm, pids,
     /// optional tmpfs, cgroup parent).
     pub fn docker_args(&self, username: &str) -> Vec<String> {
-        let memory = self.memory();
-        let mut args = vec![
-            format!("--cpus={}", pyfmt::str_of(&self.cpus())),
-            format!("--memory={}", pyfmt::str_of(&memory)),
-            format!(
-                "--memory-swap={}",
-                pyfmt::str_of(&self.get_or("memory_swap", memory.clone()))
-            ),
-            format!(
-                "--shm-size={}",
-                pyfmt::str_of(&self.get_or("shm_size", key("16g")))
-            ),
-            format!(
-                "--pids-limit={}",
-                pyfmt::str_of(&self.get_or("pids_limit", Value::from(4096)))
-            ),
-        ];
-        if let Some(tmp) = self.get("storage_tmp") {
-            args.push(format!("--tmpfs=/tmp:size={}", pyfmt::str_of(tmp)));
+        self.resources().docker_args(&self.slice(username))
+    }
+}
+
+/// A user's container resources, each as the configuration gives it
+/// (`16`, `32g`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resources {
+    pub cpus: String,
+    pub memory: String,
+    pub memory_swap: String,
+    pub shm_size: String,
+    pub pids_limit: String,
+    pub tmpfs: Option<String>,
+}
+
+impl Resources {
+    /// The defaults DS01's `mlc-create` uses on a host without limits.
+    pub fn fallback() -> Resources {
+        Resources {
+            cpus: "16".into(),
+            memory: "32g".into(),
+            memory_swap: "32g".into(),
+            shm_size: "16g".into(),
+            pids_limit: "4096".into(),
+            tmpfs: None,
         }
-        args.push(format!("--cgroup-parent={}", self.slice(username)));
+    }
+
+    /// As `docker run` arguments, in the original's order; `slice` is the
+    /// cgroup parent (none for the fallback).
+    pub fn docker_args(&self, slice: &str) -> Vec<String> {
+        let mut args = vec![
+            format!("--cpus={}", self.cpus),
+            format!("--memory={}", self.memory),
+            format!("--memory-swap={}", self.memory_swap),
+            format!("--shm-size={}", self.shm_size),
+            format!("--pids-limit={}", self.pids_limit),
+        ];
+        if let Some(tmp) = &self.tmpfs {
+            args.push(format!("--tmpfs=/tmp:size={tmp}"));
+        }
+        if !slice.is_empty() {
+            args.push(format!("--cgroup-parent={slice}"));
+        }
         args
     }
 }
@@ -751,24 +757,6 @@ enum IsoTime {
     Aware(f64),
     Naive,
     Invalid,
-}
-
-fn now_unix() -> f64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(0.0)
-}
-
-/// Days from 1970-01-01 to the given civil date (proleptic Gregorian).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {

@@ -1,0 +1,180 @@
+//! The one table of commands.  Every name the binary answers to, the spec
+//! each one's command line comes from, and the function that runs it.
+//! Dispatch, `ds01 --list`, `ds01 install-links`, completions and man
+//! pages all read this table; adding a command is one line here, its spec
+//! file and its module.
+
+use crate::cli::spec::{self, Spec};
+use crate::context::Ctx;
+use crate::error::Outcome;
+
+/// A command's entry function: the arguments after its name.
+pub type Run = fn(&mut Ctx, &[String]) -> Outcome;
+
+pub struct Entry {
+    /// The command's own name.
+    pub name: &'static str,
+    /// Other names it is also called by.
+    pub aliases: &'static [&'static str],
+    /// Names it answers to *instead of another command* on a DS01 server
+    /// (DS01's `mlc-create` replaces AIME's there, as DS01 linked it).
+    pub on_ds01: &'static [&'static str],
+    /// Its command spec (under `spec/`).
+    pub spec: Spec,
+    pub run: Run,
+}
+
+macro_rules! spec_file {
+    ($kind:ident, $file:literal) => {
+        Spec::$kind {
+            path: concat!("spec/", $file),
+            text: include_str!(concat!("../spec/", $file)),
+        }
+    };
+}
+
+pub static COMMANDS: &[Entry] = &[
+    Entry {
+        name: "mlc",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Program, "mlc.yaml"),
+        run: crate::aime::main,
+    },
+    Entry {
+        name: "get_resource_limits",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/get_resource_limits.yaml"),
+        run: crate::ds01::get_resource_limits::main,
+    },
+    Entry {
+        name: "gpu-state-reader",
+        aliases: &["gpu_state_reader"],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/gpu_state_reader.yaml"),
+        run: crate::ds01::gpu_state_reader::main,
+    },
+    Entry {
+        name: "gpu_allocator_v2",
+        aliases: &["gpu_allocator"],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/gpu_allocator_v2.yaml"),
+        run: crate::ds01::gpu_allocator::main,
+    },
+    Entry {
+        name: "gpu-availability-checker",
+        aliases: &["gpu_availability_checker"],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/gpu_availability_checker.yaml"),
+        run: crate::ds01::gpu_availability_checker::main,
+    },
+    Entry {
+        name: "check-limits",
+        aliases: &["get-limits"],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/check_limits.yaml"),
+        run: crate::ds01::check_limits::main,
+    },
+    Entry {
+        name: "mlc-create-wrapper",
+        aliases: &[],
+        on_ds01: &["mlc-create"],
+        spec: spec_file!(Tool, "ds01/mlc_create_wrapper.yaml"),
+        run: crate::ds01::mlc_create::main,
+    },
+];
+
+/// What a name stands for.
+pub struct Found {
+    pub entry: &'static Entry,
+    /// For a program's link name (`mlc-list`): the subcommand it means.
+    pub subcommand: Option<String>,
+}
+
+impl Found {
+    /// Run it with the arguments that followed the name.
+    pub fn run(&self, ctx: &mut Ctx, args: &[String]) -> Outcome {
+        match &self.subcommand {
+            None => (self.entry.run)(ctx, args),
+            Some(sub) => {
+                let mut full = vec![sub.clone()];
+                full.extend(args.iter().cloned());
+                (self.entry.run)(ctx, &full)
+            }
+        }
+    }
+}
+
+/// The command called `name`; `ds01_server`: whether this host runs DS01.
+pub fn find(name: &str, ds01_server: bool) -> Option<Found> {
+    let found = |entry, subcommand| Some(Found { entry, subcommand });
+    if ds01_server {
+        if let Some(e) = COMMANDS.iter().find(|e| e.on_ds01.contains(&name)) {
+            return found(e, None);
+        }
+    }
+    for e in COMMANDS {
+        if e.name == name || e.aliases.contains(&name) {
+            return found(e, None);
+        }
+        if let Some(sub) = link_target(e, name) {
+            return found(e, Some(sub));
+        }
+    }
+    None
+}
+
+/// The subcommand a program's link name stands for (`mlc-list` → `list`).
+fn link_target(e: &Entry, name: &str) -> Option<String> {
+    match spec::load(&e.spec).ok()? {
+        spec::Loaded::Program(p) => p.links.get(name).cloned(),
+        spec::Loaded::Tool(_) => None,
+    }
+}
+
+/// Every command name, in table order: a command, then its aliases and
+/// link names.
+pub fn names() -> Vec<String> {
+    let mut names = Vec::new();
+    for e in COMMANDS {
+        names.push(e.name.to_string());
+        if let Ok(spec::Loaded::Program(p)) = spec::load(&e.spec) {
+            names.extend(p.links.keys().cloned());
+        }
+        names.extend(e.aliases.iter().map(|a| a.to_string()));
+    }
+    names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_spec_loads_and_names_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for name in names() {
+            assert!(seen.insert(name.clone()), "{name} is listed twice");
+        }
+        for e in COMMANDS {
+            spec::load(&e.spec).unwrap_or_else(|err| panic!("{}: {err}", e.name));
+        }
+    }
+
+    #[test]
+    fn names_resolve() {
+        assert_eq!(find("mlc", false).map(|f| f.entry.name), Some("mlc"));
+        let link = find("mlc-list", false).expect("mlc-list");
+        assert_eq!(link.subcommand.as_deref(), Some("list"));
+        let create = find("mlc-create", false).expect("mlc-create");
+        assert_eq!(create.entry.name, "mlc");
+        let ds01 = find("mlc-create", true).expect("mlc-create on DS01");
+        assert_eq!(ds01.entry.name, "mlc-create-wrapper");
+        assert_eq!(
+            find("get-limits", false).map(|f| f.entry.name),
+            Some("check-limits")
+        );
+        assert!(find("nope", true).is_none());
+    }
+}
