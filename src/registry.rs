@@ -77,6 +77,13 @@ pub static COMMANDS: &[Entry] = &[
         run: crate::ds01::check_limits::main,
     },
     Entry {
+        name: "container-exit",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/container_exit.yaml"),
+        run: crate::ds01::container_exit::main,
+    },
+    Entry {
         name: "mlc-create-wrapper",
         aliases: &[],
         on_ds01: &["mlc-create"],

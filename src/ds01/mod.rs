@@ -3,6 +3,7 @@
 //! [`crate::policy`], the terminal kit in [`crate::ui::ds01`].
 
 pub mod check_limits;
+pub mod container_exit;
 pub mod get_resource_limits;
 pub mod gpu_allocator;
 pub mod gpu_availability_checker;
