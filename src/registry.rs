@@ -59,7 +59,7 @@ pub static COMMANDS: &[Entry] = &[
         name: "gpu_allocator_v2",
         aliases: &["gpu_allocator"],
         on_ds01: &[],
-        spec: spec_file!(Tool, "ds01/gpu_allocator_v2.yaml"),
+        spec: spec_file!(Program, "ds01/gpu_allocator_v2.yaml"),
         run: crate::ds01::gpu_allocator::main,
     },
     Entry {

@@ -31,7 +31,8 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     // not copy: see docs/deviations.md.)
     let args: Vec<String> = args.iter().filter(|a| !a.is_empty()).cloned().collect();
     let spec = cli::spec::mlc().map_err(|e| Failure::stderr(70, format!("ds01: {e}\n")))?;
-    match cli::parse_program(&spec, &args) {
+    let width = cli::help::help_width(ctx.env.get("COLUMNS"));
+    match cli::parse_program(&spec, &args, width) {
         Invocation::Help(text) => {
             ctx.out(&text);
             Ok(0)

@@ -19,6 +19,14 @@ pub enum ParseError {
     IgnoredExplicitArgument(String),
     Ambiguous(String),
     InvalidChoice(String),
+    /// Required positionals that were not given (argparse's names).
+    Required(Vec<String>),
+    /// A typed positional whose value does not convert.
+    InvalidValue {
+        name: String,
+        kind: String,
+        value: String,
+    },
 }
 
 impl std::fmt::Display for ParseError {
@@ -31,6 +39,14 @@ impl std::fmt::Display for ParseError {
             }
             ParseError::Ambiguous(o) => write!(f, "ambiguous option: {o}"),
             ParseError::InvalidChoice(c) => write!(f, "invalid choice: '{c}'"),
+            ParseError::Required(names) => write!(
+                f,
+                "the following arguments are required: {}",
+                names.join(", ")
+            ),
+            ParseError::InvalidValue { name, kind, value } => {
+                write!(f, "argument {name}: invalid {kind} value: '{value}'")
+            }
         }
     }
 }
@@ -207,6 +223,15 @@ impl<'a> Grammar<'a> {
     }
 
     pub fn parse(&self, args: &'a [String]) -> Result<Parsed, ParseError> {
+        match self.parse_known(args)? {
+            (parsed, extras) if extras.is_empty() => Ok(parsed),
+            (_, extras) => Err(ParseError::Unrecognized(extras)),
+        }
+    }
+
+    /// argparse's `parse_known_args`: the words nobody wanted come back
+    /// instead of being an error (a subcommand's parser hands them up).
+    pub fn parse_known(&self, args: &'a [String]) -> Result<(Parsed, Vec<String>), ParseError> {
         let mut tokens = Vec::with_capacity(args.len());
         let mut after_double_dash = false;
         for a in args {
@@ -233,6 +258,7 @@ impl<'a> Grammar<'a> {
             m: Matches::default(),
             positionals_done: false,
             extras: Vec::new(),
+            error: None,
         }
         .go()
     }
@@ -244,6 +270,26 @@ struct Run<'g, 'a> {
     m: Matches,
     positionals_done: bool,
     extras: Vec<String>,
+    /// The first value that did not convert (argparse stops there).
+    error: Option<ParseError>,
+}
+
+/// argparse's `type=` check of one positional's value: `int` as Python's
+/// `int()`, `float` finite (a quota of `nan` or `inf` means nothing).
+fn typed(spec: &PositionalSpec, value: &str) -> Result<(), ParseError> {
+    let ok = match spec.kind.as_deref() {
+        Some("int") => crate::ui::prompt::parse_int(value).is_some(),
+        Some("float") => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
+        _ => true,
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(ParseError::InvalidValue {
+        name: spec.name.clone(),
+        kind: spec.kind.clone().unwrap_or_default(),
+        value: value.to_string(),
+    })
 }
 
 enum Step {
@@ -252,7 +298,7 @@ enum Step {
 }
 
 impl Run<'_, '_> {
-    fn go(mut self) -> Result<Parsed, ParseError> {
+    fn go(mut self) -> Result<(Parsed, Vec<String>), ParseError> {
         let option_indices: Vec<usize> = (0..self.tokens.len())
             .filter(|&i| self.tokens[i].kind == Kind::Optional)
             .collect();
@@ -280,7 +326,7 @@ impl Run<'_, '_> {
                 }
                 match self.consume_optional(start)? {
                     Step::Continue(next) => start = next,
-                    Step::Stop(p) => return Ok(p),
+                    Step::Stop(p) => return Ok((p, Vec::new())),
                 }
             }
         }
@@ -296,10 +342,21 @@ impl Run<'_, '_> {
                 return Err(ParseError::InvalidChoice(name.clone()));
             }
         }
-        if !self.extras.is_empty() {
-            return Err(ParseError::Unrecognized(self.extras));
+        if let Some(e) = self.error {
+            return Err(e);
         }
-        Ok(Parsed::Run(self.m))
+        let missing: Vec<String> = self
+            .g
+            .positionals
+            .iter()
+            .zip(&self.m.positionals)
+            .filter(|(p, v)| p.required && v.is_none())
+            .map(|(p, _)| p.name.clone())
+            .collect();
+        if !missing.is_empty() {
+            return Err(ParseError::Required(missing));
+        }
+        Ok((Parsed::Run(self.m), self.extras))
     }
 
     /// argparse matches the whole positional group at the first run of
@@ -324,23 +381,38 @@ impl Run<'_, '_> {
             }
             return start;
         }
-        let mut values = Vec::new();
-        for _ in self.g.positionals {
+        if self.m.positionals.len() < self.g.positionals.len() {
+            self.m.positionals.resize(self.g.positionals.len(), None);
+        }
+        // Positionals still to fill, in order.  A required one (argparse's
+        // `nargs=None`) waits for a later run of words when this run is
+        // used up; optional ones (`nargs='?'`) are settled in this run.
+        let mut next = self
+            .m
+            .positionals
+            .iter()
+            .take_while(|p| p.is_some())
+            .count();
+        while next < self.g.positionals.len() {
             while i < tokens.len() && tokens[i].kind == Kind::DoubleDash {
                 i += 1;
             }
+            let spec = &self.g.positionals[next];
             if i < tokens.len() && tokens[i].kind == Kind::Positional {
-                values.push(Some(tokens[i].raw.to_string()));
+                if let Err(e) = typed(spec, tokens[i].raw) {
+                    self.error = Some(e);
+                }
+                self.m.positionals[next] = Some(tokens[i].raw.to_string());
                 i += 1;
-            } else {
-                values.push(None);
+            } else if spec.required {
+                break;
             }
+            next += 1;
         }
         while i < tokens.len() && tokens[i].kind == Kind::DoubleDash {
             i += 1;
         }
-        self.m.positionals = values;
-        self.positionals_done = true;
+        self.positionals_done = next == self.g.positionals.len();
         i
     }
 

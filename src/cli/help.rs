@@ -7,10 +7,10 @@
 use super::spec::{CommandSpec, Formatter, OptionSpec, PositionalSpec, ProgramSpec};
 use crate::ui::colour;
 
-/// argparse's width: `$COLUMNS` (or the terminal's width, else 80) minus 2.
-pub fn help_width() -> usize {
-    let columns = std::env::var("COLUMNS")
-        .ok()
+/// argparse's width: `$COLUMNS` (as the caller read it), else the
+/// terminal's width, else 80; minus 2.
+pub fn help_width(columns: Option<&str>) -> usize {
+    let columns = columns
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&c| c > 0)
         .or_else(crate::ui::terminal_columns)
@@ -71,8 +71,7 @@ struct Page<'a> {
 }
 
 impl Page<'_> {
-    fn render(&self) -> String {
-        let width = help_width();
+    fn render(&self, width: usize) -> String {
         let max_help_position = 24usize.min(width.saturating_sub(20).max(4));
         let longest = self
             .sections
@@ -144,7 +143,7 @@ fn option_entries(os: &[OptionSpec]) -> Vec<Entry> {
 }
 
 /// The help of a whole program (`mlc -h`).
-pub fn program_help(p: &ProgramSpec) -> String {
+pub fn program_help(p: &ProgramSpec, width: usize) -> String {
     let names: Vec<&str> = p.commands.iter().map(|c| c.name.as_str()).collect();
     let mut commands = vec![Entry {
         invocation: format!("{{{}}}", names.join(",")),
@@ -165,11 +164,11 @@ pub fn program_help(p: &ProgramSpec) -> String {
             ("options", option_entries(&p.options)),
         ],
     }
-    .render()
+    .render(width)
 }
 
 /// The help of one subcommand (`mlc list -h`).
-pub fn command_help(c: &CommandSpec) -> String {
+pub fn command_help(c: &CommandSpec, width: usize) -> String {
     let options = super::with_help(&c.options);
     Page {
         usage: &c.usage,
@@ -180,7 +179,7 @@ pub fn command_help(c: &CommandSpec) -> String {
             ("options", option_entries(&options)),
         ],
     }
-    .render()
+    .render(width)
 }
 
 #[cfg(test)]
@@ -189,13 +188,12 @@ mod tests {
 
     #[test]
     fn list_help_keeps_usage_and_flag_layout() {
-        std::env::set_var("COLUMNS", "80");
         let spec = super::super::spec::mlc().unwrap();
-        let text = command_help(spec.command("list").unwrap());
+        let text = command_help(spec.command("list").unwrap(), 78);
         assert!(text.starts_with("usage: \n\x1b[38;5;214mmlc list [-a|--all]\x1b[0m\n\n"));
         assert!(text.contains("\noptions:\n  -h, --help  "));
         assert!(text.contains("\n  -arch, --architecture\n"));
-        let create = command_help(spec.command("create").unwrap());
+        let create = command_help(spec.command("create").unwrap(), 78);
         assert!(create.contains("\n  -arch , --architecture \n"), "{create}");
         assert!(create.contains("\n  -d , --data_dir       "), "{create}");
     }

@@ -6,6 +6,7 @@ pub mod clap_model;
 pub mod ds01;
 pub mod generate;
 pub mod help;
+pub mod python;
 pub mod spec;
 
 use argparse::{Grammar, Matches, ParseError, Parsed};
@@ -41,7 +42,8 @@ pub enum Invocation<'s> {
 
 /// Parse `args` (without the program name) against a program spec: the top
 /// level first, then the chosen subcommand, as argparse subparsers do.
-pub fn parse_program<'s>(spec: &'s ProgramSpec, args: &[String]) -> Invocation<'s> {
+/// `width` is the help pages' width ([`help::help_width`]).
+pub fn parse_program<'s>(spec: &'s ProgramSpec, args: &[String], width: usize) -> Invocation<'s> {
     let names: Vec<&str> = spec.commands.iter().map(|c| c.name.as_str()).collect();
     let top = Grammar {
         options: &spec.options,
@@ -50,7 +52,7 @@ pub fn parse_program<'s>(spec: &'s ProgramSpec, args: &[String]) -> Invocation<'
     };
     let (name, rest) = match top.parse(args) {
         Err(e) => return Invocation::Rejected(e),
-        Ok(Parsed::Help) => return Invocation::Help(help::program_help(spec)),
+        Ok(Parsed::Help) => return Invocation::Help(help::program_help(spec, width)),
         Ok(Parsed::Version) => return Invocation::Version,
         Ok(Parsed::Run(m)) => match m.subcommand {
             None => return Invocation::NoCommand,
@@ -68,7 +70,7 @@ pub fn parse_program<'s>(spec: &'s ProgramSpec, args: &[String]) -> Invocation<'
     };
     match grammar.parse(&rest) {
         Err(e) => Invocation::Rejected(e),
-        Ok(Parsed::Help) => Invocation::Help(help::command_help(command)),
+        Ok(Parsed::Help) => Invocation::Help(help::command_help(command, width)),
         Ok(Parsed::Version) => Invocation::Version,
         Ok(Parsed::Run(m)) => Invocation::Command(command, m),
     }

@@ -13,6 +13,9 @@ use std::collections::BTreeMap;
 pub enum Style {
     /// AIME MLC (Python argparse with an overridden `error()`).
     Aime,
+    /// A plain Python argparse program: argparse's own error messages
+    /// (`usage: ...` and `PROG: error: ...` on stderr, exit 2).
+    Argparse,
 }
 
 /// argparse help formatters: `raw` keeps line breaks, `wrap` refills text.
@@ -71,6 +74,12 @@ impl OptionSpec {
 pub struct PositionalSpec {
     pub name: String,
     pub help: String,
+    /// argparse `nargs=None`: must be given (AIME's are all `nargs='?'`).
+    #[serde(default)]
+    pub required: bool,
+    /// argparse `type=`: `int` or `float` (checked, finite); text otherwise.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -94,6 +103,10 @@ pub struct CommandSpec {
 pub struct ProgramSpec {
     pub name: String,
     pub style: Style,
+    /// argparse's `prog` as the original printed it (default: `name`).
+    #[serde(default)]
+    pub prog: Option<String>,
+    #[serde(default)]
     pub version_line: String,
     pub usage: String,
     #[serde(default)]
