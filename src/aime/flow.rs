@@ -8,7 +8,7 @@ use super::common::{self, require_containers, Mine};
 use crate::cli::argparse::Matches;
 use crate::context::Ctx;
 use crate::error::Failure;
-use crate::ui::colour;
+use crate::ui::{colour, prompt};
 
 /// `"\n{INPUT}[NAME]{RESET}"`, the start of most of the commands' lines.
 pub(super) fn tag(name: &str) -> String {
@@ -58,13 +58,25 @@ pub(super) struct Texts {
 }
 
 /// The container to act on, and whether to ask for confirmation.
-pub(super) struct Selected {
+struct Selected {
     pub mine: Mine,
     pub confirm: bool,
 }
 
-/// Run the flow for `texts` with the parsed command line `m`.
-pub(super) fn select(ctx: &mut Ctx, texts: &Texts, m: &Matches) -> Result<Selected, Failure> {
+/// Run the flow for `texts` with the parsed command line `m`: the chosen
+/// container, confirmed where the command asks (a "no" ends the command
+/// with exit 0, as the original).
+pub(super) fn select(ctx: &mut Ctx, texts: &Texts, m: &Matches) -> Result<Mine, Failure> {
+    prompt::exit_on_ctrl_c();
+    let chosen = choose_container(ctx, texts, m)?;
+    let name = chosen.mine.name.clone();
+    if chosen.confirm && !common::are_you_sure(ctx, &name, texts.command, false)? {
+        return Err(Failure::exit(0));
+    }
+    Ok(chosen.mine)
+}
+
+fn choose_container(ctx: &mut Ctx, texts: &Texts, m: &Matches) -> Result<Selected, Failure> {
     let mine = require_containers(ctx, texts.command)?;
     let eligible: Vec<&Mine> = mine.iter().filter(|c| (texts.eligible)(c)).collect();
     let given = m.positional(0);
@@ -149,10 +161,4 @@ fn choose(ctx: &mut Ctx, choices: &[&Mine], confirm: bool) -> Result<Selected, F
         mine: choices[i].clone(),
         confirm,
     })
-}
-
-/// The confirmation of the original; `Ok(false)`: the user said no (and
-/// was told so).
-pub(super) fn confirm(ctx: &mut Ctx, name: &str, command: &str) -> Result<bool, Failure> {
-    Ok(common::are_you_sure(ctx, name, command, false)?)
 }

@@ -6,7 +6,6 @@ use super::lifecycle as lc;
 use crate::cli::argparse::Matches;
 use crate::context::Ctx;
 use crate::error::Outcome;
-use crate::ui::prompt;
 
 const AVAILABLE: &str = "\n{INFO}Available containers of the current user:{RESET}";
 
@@ -25,8 +24,7 @@ const TEXTS: Texts = Texts {
 };
 
 pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
-    prompt::exit_on_ctrl_c();
-    let chosen = flow::select(ctx, &TEXTS, m)?.mine;
+    let chosen = flow::select(ctx, &TEXTS, m)?;
     let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
     if lc::is_running(ctx, tag) {
         say(ctx, name, " {NEUTRAL}container already running.{RESET}");

@@ -4,7 +4,6 @@ use super::flow::{self, say, Texts};
 use crate::cli::argparse::Matches;
 use crate::context::Ctx;
 use crate::error::Outcome;
-use crate::ui::prompt;
 
 const CAN_BE_REMOVED: &str =
     "\n{INFO}The following no running containers of the current user can be removed:{RESET}";
@@ -27,12 +26,8 @@ const TEXTS: Texts = Texts {
 };
 
 pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
-    prompt::exit_on_ctrl_c();
     let chosen = flow::select(ctx, &TEXTS, m)?;
-    let (name, tag) = (chosen.mine.name.as_str(), chosen.mine.tag.as_str());
-    if chosen.confirm && !flow::confirm(ctx, name, "remove")? {
-        return Ok(0);
-    }
+    let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
     // The image is the container's own (the original looked it up with an
     // unanchored name filter: see docs/deviations.md).
     let image = container_image(ctx, tag);

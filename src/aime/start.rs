@@ -6,7 +6,6 @@ use super::lifecycle as lc;
 use crate::cli::argparse::Matches;
 use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
-use crate::ui::prompt;
 
 const TEXTS: Texts = Texts {
     command: "start",
@@ -26,8 +25,7 @@ const TEXTS: Texts = Texts {
 };
 
 pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
-    prompt::exit_on_ctrl_c();
-    let chosen = flow::select(ctx, &TEXTS, m)?.mine;
+    let chosen = flow::select(ctx, &TEXTS, m)?;
     let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
     if lc::is_running(ctx, tag) {
         say(ctx, name, " {NEUTRAL}container already running.{RESET}\n");

@@ -5,7 +5,6 @@ use super::lifecycle as lc;
 use crate::cli::argparse::Matches;
 use crate::context::Ctx;
 use crate::error::Outcome;
-use crate::ui::prompt;
 
 const TEXTS: Texts = Texts {
     command: "stop",
@@ -28,12 +27,8 @@ const TEXTS: Texts = Texts {
 };
 
 pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
-    prompt::exit_on_ctrl_c();
     let chosen = flow::select(ctx, &TEXTS, m)?;
-    let (name, tag) = (chosen.mine.name.as_str(), chosen.mine.tag.as_str());
-    if chosen.confirm && !flow::confirm(ctx, name, "stop")? {
-        return Ok(0);
-    }
+    let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
     say(ctx, name, " {NEUTRAL}stopping container ...{RESET}");
     lc::stop_quietly(ctx, tag);
     say(ctx, name, " {NEUTRAL}container stopped.{RESET}\n");
