@@ -4,6 +4,7 @@ use crate::cli::argparse::Matches;
 use crate::context::Ctx;
 use crate::engine::{decimal_size, ContainerSummary};
 use crate::error::{Failure, Outcome};
+use crate::model::labels;
 use crate::ui::{colour, table::Table};
 
 /// Optional columns in the order the original adds them (its parser's
@@ -42,9 +43,9 @@ pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
 /// what other commands show after an error).
 pub fn show(ctx: &mut Ctx, all_users: bool, extra: &[&str]) -> Outcome {
     let filter = if all_users {
-        "aime.mlc".to_string()
+        labels::AIME.to_string()
     } else {
-        format!("aime.mlc={}", ctx.caller.login)
+        format!("{}={}", labels::AIME, ctx.caller.login)
     };
     let with_size = extra.contains(&"SIZE");
     let home = ctx.caller.home.clone();
@@ -106,18 +107,18 @@ fn size(c: &ContainerSummary) -> String {
 fn cell(c: &ContainerSummary, column: &str, home: &str) -> String {
     match column {
         // Legacy (v1) containers without a NAME label show an empty cell.
-        "CONTAINER" => match label(c, "aime.mlc.NAME") {
+        "CONTAINER" => match label(c, labels::AIME_NAME) {
             "" => String::new(),
             name => format!("[{name}]"),
         },
-        "FRAMEWORK" => label(c, "aime.mlc.FRAMEWORK").to_string(),
+        "FRAMEWORK" => label(c, labels::AIME_FRAMEWORK).to_string(),
         "STATUS" => c.status.clone().unwrap_or_default(),
-        "USER" => label(c, "aime.mlc.USER").to_string(),
+        "USER" => label(c, labels::AIME_USER).to_string(),
         "SIZE" => size(c),
-        "ARCHITECTURE" => label(c, "aime.mlc.ARCH").to_string(),
-        "WORKSPACE" => shorten(label(c, "aime.mlc.WORK_MOUNT"), home),
-        "DATA" => shorten(label(c, "aime.mlc.DATA_MOUNT"), home),
-        "MODELS" => shorten(label(c, "aime.mlc.MODELS_MOUNT"), home),
+        "ARCHITECTURE" => label(c, labels::AIME_ARCH).to_string(),
+        "WORKSPACE" => shorten(label(c, labels::AIME_WORK_MOUNT), home),
+        "DATA" => shorten(label(c, labels::AIME_DATA_MOUNT), home),
+        "MODELS" => shorten(label(c, labels::AIME_MODELS_MOUNT), home),
         _ => String::new(),
     }
 }

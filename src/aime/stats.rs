@@ -105,7 +105,7 @@ pub fn run(ctx: &mut Ctx) -> Outcome {
             })
             .unwrap_or_default();
         let name = name.trim_start_matches('/');
-        let base = name.split("._.").next().unwrap_or(name);
+        let base = crate::model::tag::base_name(name);
         let f = figures(&s);
         rows.push_str(&row([
             &format!("[{base}]"),

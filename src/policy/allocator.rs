@@ -35,6 +35,7 @@ use super::gpus::{Device, Inventory};
 use super::limits::{py_float, Config, ConfigError, Limits, Setting};
 use super::pyfmt::{self, format_g};
 use super::sources::Sources;
+use crate::model::time::parse_rfc3339;
 use bollard::models::{ContainerSummary, ContainerSummaryStateEnum, DeviceRequest};
 use serde_yaml::Value;
 use std::collections::{HashMap, HashSet};
@@ -1067,44 +1068,6 @@ fn parse_duration_s(v: &Value) -> Option<f64> {
         3600.0
     };
     Some(value * unit)
-}
-
-/// `2026-11-28T12:49:57.123456789Z` (or `+01:00`) → Unix seconds; None for
-/// Docker's zero time and for text that is not a timestamp.
-pub fn parse_rfc3339(text: &str) -> Option<f64> {
-    let (date, time) = text.split_once('T')?;
-    let mut d = date.split('-');
-    let (y, m, day): (i64, i64, i64) = (
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-        d.next()?.parse().ok()?,
-    );
-    if y < 1970 {
-        return None;
-    }
-    let (clock, offset) = match time.find(['Z', '+', '-']) {
-        Some(i) => (&time[..i], &time[i..]),
-        None => (time, "Z"),
-    };
-    let mut c = clock.split(':');
-    let (h, min): (i64, i64) = (c.next()?.parse().ok()?, c.next()?.parse().ok()?);
-    let sec: f64 = c.next()?.parse().ok()?;
-    let offset_s = match offset {
-        "Z" | "" => 0,
-        o => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            let (oh, om) = o[1..].split_once(':')?;
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60)
-        }
-    };
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Some((days * 86400 + h * 3600 + min * 60 - offset_s) as f64 + sec)
 }
 
 #[cfg(test)]
