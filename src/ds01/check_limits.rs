@@ -32,7 +32,7 @@
 
 use super::get_resource_limits;
 use crate::context::Ctx;
-use crate::error::Outcome;
+use crate::error::{Failure, Outcome};
 use crate::model::labels;
 use crate::policy::gpu_state::Reader;
 use crate::policy::limits::Config;
@@ -64,12 +64,13 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
         .map_or_else(|| ctx.caller.login.clone(), str::to_string);
     let home = ctx.env.get("HOME").unwrap_or_default().to_string();
     let mut system = System::new(Sources::of(ctx), home);
-    let (stdout, code) = run(&user, verbose, &mut system);
+    let dashboard = run(&user, verbose, &mut system);
+    // The notes explain a dashboard that failed too: print them either way.
     for note in system.sources.take_notes() {
         ctx.err(&format!("{note}\n"));
     }
-    ctx.out(&stdout);
-    Ok(code)
+    ctx.out(&dashboard?);
+    Ok(0)
 }
 
 /// Where the dashboard's numbers come from; [`System`] reads the host.
@@ -166,123 +167,194 @@ impl Probe for System {
     }
 }
 
-/// The dashboard for `user` and its exit code.
-pub fn run(user: &str, verbose: bool, probe: &mut dyn Probe) -> (String, i32) {
+/// The dashboard for `user`.  Limits that cannot be read fail with the
+/// original's message (exit 1); limits the original could not parse end it
+/// silently (exit 1).
+pub fn run(user: &str, verbose: bool, probe: &mut dyn Probe) -> Result<String, Failure> {
+    let quotas = read_quotas(user, probe)?;
+    // The probes are asked in the original's order, so that their notes
+    // come out in it too.
+    let gpu_count = probe.gpu_count(user);
+    let (container_count, running_count) = probe.containers(user);
+    let aggregate = read_aggregate(user, probe)?;
+    let (mem_bytes, tasks_current) = match &aggregate {
+        Some(_) => {
+            let slice = format!("ds01-{}-{}.slice", quotas.group, sanitize(user));
+            probe.slice_usage(&quotas.group, &slice)
+        }
+        None => (0, 0),
+    };
+    let (mig_count, phys_count) = probe.devices();
+    let gpus = gpu_quota(mig_count, phys_count, &quotas.max_gpus);
+
+    let mut out = header(user, &quotas.group);
+    out += &containers_section(container_count, running_count, &quotas.max_containers);
+    out += &gpus_section(&gpus, gpu_count, &quotas.max_gpus_per);
+    out += &cpus_section(aggregate.as_ref(), &quotas.cpu_cores);
+    out += &memory_section(aggregate.as_ref(), mem_bytes, &quotas.memory);
+    if let (true, Some(a)) = (verbose, &aggregate) {
+        out += &tasks_section(a, tasks_current);
+    }
+    out += &storage_section(&quotas.storage, probe.storage_used_gb());
+    out += &lifecycle_section(&quotas.lifecycle);
+    out += &warnings_and_summary(
+        &gpus.max,
+        gpu_count,
+        &quotas.max_containers,
+        container_count,
+    );
+    if let Some(positions) = probe.queue().and_then(|t| queue_positions(&t, user)) {
+        out += &format!("\n{BLUE}GPU Queue:{NC}\n{positions}\n");
+    }
+    out += "\n";
+    Ok(out)
+}
+
+/// The limits as the original held them after reading
+/// `get_resource_limits <user> --json`: text, empty where a key is missing.
+struct Quotas {
+    group: String,
+    max_gpus: String,
+    max_gpus_per: String,
+    max_containers: String,
+    cpu_cores: String,
+    memory: String,
+    storage: String,
+    /// (label, value, what happens) of each lifecycle line, in order.
+    lifecycle: [(&'static str, String, &'static str); 4],
+}
+
+fn read_quotas(user: &str, probe: &mut dyn Probe) -> Result<Quotas, Failure> {
     let limits = match probe.limits_json(user) {
         Some(text) if !text.trim_end_matches('\n').is_empty() => text,
         _ => {
-            return (
-                format!("{RED}Could not retrieve limits. Contact admin.{NC}\n"),
+            return Err(Failure::stdout(
                 1,
-            )
+                format!("{RED}Could not retrieve limits. Contact admin.{NC}\n"),
+            ))
         }
     };
     // The original read each field with `json.load(...).get(key, '')`
     // under `set -e`: text that is not a JSON object ended it silently.
-    let Some(fields) = json_object(&limits) else {
-        return (String::new(), 1);
-    };
-    let jget = |key: &str| -> String {
-        fields
-            .get(key)
-            .map(|v| pyfmt::str_of(v).trim_end_matches('\n').to_string())
-            .unwrap_or_default()
-    };
-    let mut group = jget("group");
-    if group.is_empty() {
-        group = "unknown".to_string();
-    }
-    let mut max_gpus = parse_limit(&jget("max_gpus"));
-    let max_gpus_per = jget("max_gpus_per_container");
-    let max_containers = parse_limit(&jget("max_containers"));
-    let cpu_cores = jget("cpu_cores");
-    let memory = jget("memory");
-    let storage = jget("storage_workspace");
-    let lifecycle = [
-        ("Idle timeout:", jget("idle_timeout"), "auto-stop if idle"),
-        ("Max runtime:", jget("max_runtime"), "auto-stop after"),
-        ("GPU hold after stop:", jget("gpu_hold"), "then freed"),
-        ("Container hold:", jget("container_hold"), "then removed"),
-    ];
+    let fields = json_object(&limits).ok_or(Failure::exit(1))?;
+    Ok(Quotas::from_fields(&fields))
+}
 
-    let gpu_count = probe.gpu_count(user);
-    let (container_count, running_count) = probe.containers(user);
-
-    // The aggregate section: null (or unreadable) means no per-user totals.
-    let aggregate = match probe.aggregate(user) {
-        None | Some(Value::Null) => None,
-        Some(Value::Mapping(m)) => Some(m),
-        // `json.load(...).get(...)` on a non-object, under `set -e`.
-        Some(_) => return (String::new(), 1),
-    };
-    let agg = aggregate.as_ref().map(|m| {
-        let get = |key: &str, default: &str| {
-            m.get(key)
-                .map(pyfmt::str_of)
-                .unwrap_or_else(|| default.to_string())
+impl Quotas {
+    fn from_fields(fields: &serde_yaml::Mapping) -> Quotas {
+        let jget = |key: &str| -> String {
+            fields
+                .get(key)
+                .map(|v| pyfmt::str_of(v).trim_end_matches('\n').to_string())
+                .unwrap_or_default()
         };
-        Aggregate {
-            memory_max: get("memory_max", "null"),
-            tasks_max: get("tasks_max", "0"),
-            cpu_quota: get("cpu_quota", "?"),
+        let group = match jget("group") {
+            g if g.is_empty() => "unknown".to_string(),
+            g => g,
+        };
+        Quotas {
+            group,
+            max_gpus: parse_limit(&jget("max_gpus")),
+            max_gpus_per: jget("max_gpus_per_container"),
+            max_containers: parse_limit(&jget("max_containers")),
+            cpu_cores: jget("cpu_cores"),
+            memory: jget("memory"),
+            storage: jget("storage_workspace"),
+            lifecycle: [
+                ("Idle timeout:", jget("idle_timeout"), "auto-stop if idle"),
+                ("Max runtime:", jget("max_runtime"), "auto-stop after"),
+                ("GPU hold after stop:", jget("gpu_hold"), "then freed"),
+                ("Container hold:", jget("container_hold"), "then removed"),
+            ],
         }
-    });
-    let (mem_bytes, tasks_current) = match &agg {
-        Some(_) => {
-            let slice = format!("ds01-{group}-{}.slice", sanitize(user));
-            probe.slice_usage(&group, &slice)
-        }
-        None => (0, 0),
+    }
+}
+
+/// The aggregate section: `None` (null, or unreadable) means no per-user
+/// totals.
+fn read_aggregate(user: &str, probe: &mut dyn Probe) -> Result<Option<Aggregate>, Failure> {
+    let section = match probe.aggregate(user) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Mapping(m)) => m,
+        // `json.load(...).get(...)` on a non-object, under `set -e`.
+        Some(_) => return Err(Failure::exit(1)),
     };
+    let get = |key: &str, default: &str| {
+        section
+            .get(key)
+            .map(pyfmt::str_of)
+            .unwrap_or_else(|| default.to_string())
+    };
+    Ok(Some(Aggregate {
+        memory_max: get("memory_max", "null"),
+        tasks_max: get("tasks_max", "0"),
+        cpu_quota: get("cpu_quota", "?"),
+    }))
+}
 
-    let mut out = String::new();
-    out += "\n";
-    out += &format!("{BOLD}DS01 Resource Limits{NC} — {BLUE}{user}{NC} ({group})\n");
-    out += RULE;
-    out += "\n";
+fn header(user: &str, group: &str) -> String {
+    format!("\n{BOLD}DS01 Resource Limits{NC} — {BLUE}{user}{NC} ({group})\n{RULE}\n")
+}
 
-    // Containers.
-    out += &format!("\n{BOLD}Containers{NC}\n");
-    out += &usage_bar(&container_count.to_string(), &max_containers, "containers");
-    out += &format!("  {running_count} running\n");
+fn containers_section(count: u64, running: u64, max: &str) -> String {
+    let mut out = format!("\n{BOLD}Containers{NC}\n");
+    out += &usage_bar(&count.to_string(), max, "containers");
+    out += &format!("  {running} running\n");
+    out
+}
 
-    // GPUs: MIG slots when the host has any MIG device, else GPUs; the
-    // quota shown is capped at what the host has.  `grep -c ^GPU` found
-    // nothing on a host without nvidia-smi, and the original then assumed 4.
-    out += &format!("\n{BOLD}GPUs{NC}\n");
-    let (mig_count, phys_count) = probe.devices();
+/// What the GPU quota counts, and the quota as shown.
+struct GpuQuota {
+    unit: &'static str,
+    max: String,
+}
+
+/// MIG slots when the host has any MIG device, else GPUs; the quota is
+/// capped at what the host has.
+fn gpu_quota(mig_count: u64, phys_count: u64, max_gpus: &str) -> GpuQuota {
+    // `grep -c ^GPU` found nothing on a host without nvidia-smi, and the
+    // original then assumed 4.
     let phys_count = if phys_count == 0 { 4 } else { phys_count };
-    let (gpu_unit, system_total) = if mig_count > 0 {
+    let (unit, system_total) = if mig_count > 0 {
         ("MIG slots", mig_count)
     } else {
         ("GPUs", phys_count)
     };
-    if max_gpus != "unlimited" {
-        if let Some(v) = bash_int(&max_gpus) {
+    let mut max = max_gpus.to_string();
+    if max != "unlimited" {
+        if let Some(v) = bash_int(&max) {
             if v > system_total as i64 {
-                max_gpus = system_total.to_string();
+                max = system_total.to_string();
             }
         }
     }
-    out += &usage_bar(&gpu_count.to_string(), &max_gpus, gpu_unit);
-    if max_gpus != "unlimited" {
+    GpuQuota { unit, max }
+}
+
+fn gpus_section(gpus: &GpuQuota, used: u64, per_container: &str) -> String {
+    let GpuQuota { unit, max } = gpus;
+    let mut out = format!("\n{BOLD}GPUs{NC}\n");
+    out += &usage_bar(&used.to_string(), max, unit);
+    if max == "unlimited" {
+        out += &format!("  Per container: up to {per_container} {unit}\n");
+    } else if let Some(v) = bash_int(max) {
         // A quota that is not an integer failed `$((max - used))`, which
         // dropped the line.
-        if let Some(v) = bash_int(&max_gpus) {
-            let remaining = v.wrapping_sub(gpu_count as i64).max(0);
-            out += &format!(
-                "  Available: {BOLD}{remaining}{NC} {gpu_unit}  ·  Per container: up to {max_gpus_per}\n"
-            );
-        }
-    } else {
-        out += &format!("  Per container: up to {max_gpus_per} {gpu_unit}\n");
+        let remaining = v.wrapping_sub(used as i64).max(0);
+        out += &format!(
+            "  Available: {BOLD}{remaining}{NC} {unit}  ·  Per container: up to {per_container}\n"
+        );
     }
+    out
+}
 
-    // CPUs.
-    out += &format!("\n{BOLD}CPUs{NC}\n");
-    match &agg {
+fn cpus_section(aggregate: Option<&Aggregate>, per_container: &str) -> String {
+    let mut out = format!("\n{BOLD}CPUs{NC}\n");
+    match aggregate {
         None => out += &format!("  {GREEN}Unlimited{NC}\n"),
         Some(a) => {
+            // Only a `NNN%` quota (systemd's `CPUQuota`) converts to
+            // cores; anything else shows `?`.
             let cores = a
                 .cpu_quota
                 .strip_suffix('%')
@@ -290,95 +362,120 @@ pub fn run(user: &str, verbose: bool, probe: &mut dyn Probe) -> (String, i32) {
                 .and_then(bash_int)
                 .map_or("?".to_string(), |q| (q / 100).to_string());
             out += &format!(
-                "  Aggregate limit: {BOLD}{cores}{NC} cores  ·  Per container: {cpu_cores} cores\n"
+                "  Aggregate limit: {BOLD}{cores}{NC} cores  ·  Per container: {per_container} cores\n"
             );
         }
     }
+    out
+}
 
-    // Memory.
-    out += &format!("\n{BOLD}Memory{NC}\n");
-    match &agg {
-        None => out += &usage_bar("0", "unlimited", "GB"),
-        Some(a) => {
-            let max_gb = a.memory_max.strip_suffix('G').unwrap_or(&a.memory_max);
-            let gb = mem_bytes / (1 << 30);
-            let mb = mem_bytes / (1 << 20);
-            if max_gb != "0" && max_gb != "null" {
-                out += &usage_bar(&gb.to_string(), max_gb, "GB");
-                if gb == 0 && mb > 0 {
-                    out += &format!("  ({mb} MB actual)\n");
-                }
-                if let Some(max) = bash_int(max_gb).filter(|m| *m > 0) {
-                    let percent = (gb as i128) * 100 / i128::from(max);
-                    if percent >= 95 {
-                        out += &format!("  {RED}Near memory limit — OOM risk{NC}\n");
-                    } else if percent >= 80 {
-                        out += &format!("  {YELLOW}High memory usage{NC}\n");
-                    }
-                }
-            } else {
-                out += &usage_bar("0", "unlimited", "GB");
-            }
-            out += &format!("  Per container: {memory}\n");
-        }
-    }
-
-    // Tasks/PIDs (verbose only, and only with aggregate limits).
-    if let (true, Some(a)) = (verbose, &agg) {
-        out += &format!("\n{BOLD}Tasks/PIDs{NC}\n");
-        out += &usage_bar(
-            &tasks_current.to_string(),
-            &parse_limit(&a.tasks_max),
-            "tasks",
-        );
-    }
-
-    // Storage.
-    out += &format!("\n{BOLD}Storage{NC}\n");
-    let used = probe.storage_used_gb().to_string();
-    if storage == "N/A" || storage.is_empty() {
-        out += &usage_bar(&used, "unlimited", "GB");
+fn memory_section(aggregate: Option<&Aggregate>, bytes: u64, per_container: &str) -> String {
+    let mut out = format!("\n{BOLD}Memory{NC}\n");
+    let Some(a) = aggregate else {
+        out += &usage_bar("0", "unlimited", "GB");
+        return out;
+    };
+    let max_gb = a.memory_max.strip_suffix('G').unwrap_or(&a.memory_max);
+    if max_gb != "0" && max_gb != "null" {
+        out += &memory_usage(bytes, max_gb);
     } else {
-        let mut limit_gb = "100".to_string();
-        if let Some(t) = storage.strip_suffix('T').filter(|d| is_digits(d)) {
-            if let Some(t) = bash_int(t) {
-                limit_gb = t.wrapping_mul(1024).to_string();
-            }
-        } else if let Some(g) = storage.strip_suffix('G').filter(|d| is_digits(d)) {
-            limit_gb = g.to_string();
-        }
-        out += &usage_bar(&used, &limit_gb, "GB");
+        out += &usage_bar("0", "unlimited", "GB");
     }
+    out += &format!("  Per container: {per_container}\n");
+    out
+}
 
-    // Lifecycle.
-    out += &format!("\n{BOLD}Lifecycle{NC}\n");
-    for (label, value, what) in &lifecycle {
+/// The memory bar against an aggregate limit of `max_gb`, with the MB
+/// actually used when that rounds down to 0 GB, and a warning near the
+/// limit.
+fn memory_usage(bytes: u64, max_gb: &str) -> String {
+    let gb = bytes / (1 << 30);
+    let mb = bytes / (1 << 20);
+    let mut out = usage_bar(&gb.to_string(), max_gb, "GB");
+    if gb == 0 && mb > 0 {
+        out += &format!("  ({mb} MB actual)\n");
+    }
+    if let Some(max) = bash_int(max_gb).filter(|m| *m > 0) {
+        let percent = (gb as i128) * 100 / i128::from(max);
+        if percent >= 95 {
+            out += &format!("  {RED}Near memory limit — OOM risk{NC}\n");
+        } else if percent >= 80 {
+            out += &format!("  {YELLOW}High memory usage{NC}\n");
+        }
+    }
+    out
+}
+
+/// Shown only with `--verbose`, and only with aggregate limits.
+fn tasks_section(aggregate: &Aggregate, tasks: u64) -> String {
+    let bar = usage_bar(
+        &tasks.to_string(),
+        &parse_limit(&aggregate.tasks_max),
+        "tasks",
+    );
+    format!("\n{BOLD}Tasks/PIDs{NC}\n{bar}")
+}
+
+fn storage_section(storage: &str, used_gb: u64) -> String {
+    let limit = if storage == "N/A" || storage.is_empty() {
+        "unlimited".to_string()
+    } else {
+        storage_limit_gb(storage)
+    };
+    let bar = usage_bar(&used_gb.to_string(), &limit, "GB");
+    format!("\n{BOLD}Storage{NC}\n{bar}")
+}
+
+/// The workspace quota in GB: `NT` or `NG`; anything else counted as the
+/// original's default of 100 GB.
+fn storage_limit_gb(storage: &str) -> String {
+    let mut limit_gb = "100".to_string();
+    if let Some(t) = storage.strip_suffix('T').filter(|d| is_digits(d)) {
+        if let Some(t) = bash_int(t) {
+            limit_gb = t.wrapping_mul(1024).to_string();
+        }
+    } else if let Some(g) = storage.strip_suffix('G').filter(|d| is_digits(d)) {
+        limit_gb = g.to_string();
+    }
+    limit_gb
+}
+
+fn lifecycle_section(lifecycle: &[(&str, String, &str)]) -> String {
+    let mut out = format!("\n{BOLD}Lifecycle{NC}\n");
+    for (label, value, what) in lifecycle {
         if matches!(value.as_str(), "None" | "null" | "indefinite" | "never") {
             out += &format!("  {label:<24} {GREEN}None{NC}\n");
         } else {
             out += &format!("  {label:<24} {value} {DIM}({what}){NC}\n");
         }
     }
+    out
+}
 
-    // Warnings.
-    let mut warnings = 0;
+/// A warning for each quota reached, then the closing rule and the
+/// summary line.
+fn warnings_and_summary(
+    max_gpus: &str,
+    gpu_count: u64,
+    max_containers: &str,
+    container_count: u64,
+) -> String {
     let reached = |limit: &str, used: u64| {
         limit != "unlimited" && bash_int(limit).is_some_and(|l| used as i64 >= l)
     };
-    if reached(&max_gpus, gpu_count) {
+    let mut out = String::new();
+    let mut warnings = 0;
+    if reached(max_gpus, gpu_count) {
         out += &format!("\n{RED}GPU limit reached{NC} — retire a container to free GPUs:\n");
         out += "  container-list  ·  container-retire <name>\n";
         warnings += 1;
     }
-    if reached(&max_containers, container_count) {
+    if reached(max_containers, container_count) {
         out += &format!("\n{YELLOW}Container limit reached{NC} — remove unused containers:\n");
         out += "  container-list  ·  container-retire <name>\n";
         warnings += 1;
     }
-
-    out += "\n";
-    out += RULE;
-    out += "\n";
+    out += &format!("\n{RULE}\n");
     if warnings == 0 {
         out += &format!("{GREEN}All resources available{NC}\n");
     } else {
@@ -386,12 +483,7 @@ pub fn run(user: &str, verbose: bool, probe: &mut dyn Probe) -> (String, i32) {
             "{RED}{warnings} limit(s) reached{NC} — contact h.baker@hertie-school.org if you need more\n"
         );
     }
-
-    if let Some(positions) = probe.queue().and_then(|t| queue_positions(&t, user)) {
-        out += &format!("\n{BLUE}GPU Queue:{NC}\n{positions}\n");
-    }
-    out += "\n";
-    (out, 0)
+    out
 }
 
 /// What the dashboard uses of the `aggregate` section, as Python's `str()`
@@ -627,6 +719,9 @@ mod tests {
         storage: u64,
         queue: Option<String>,
         asked_slice: Option<(String, String)>,
+        /// Answers in place of the configuration's, where set.
+        limits_text: Option<String>,
+        aggregate: Option<Value>,
     }
 
     impl Fixed {
@@ -640,12 +735,17 @@ mod tests {
                 storage: 0,
                 queue: None,
                 asked_slice: None,
+                limits_text: None,
+                aggregate: None,
             }
         }
     }
 
     impl Probe for Fixed {
         fn limits_json(&mut self, user: &str) -> Option<String> {
+            if let Some(text) = &self.limits_text {
+                return Some(text.clone());
+            }
             let config = self.config.as_ref()?;
             let args = [user.to_string(), "--json".to_string()];
             get_resource_limits::answer(config, user, &args)
@@ -653,6 +753,9 @@ mod tests {
                 .map(|a| a.stdout)
         }
         fn aggregate(&mut self, user: &str) -> Option<Value> {
+            if let Some(value) = &self.aggregate {
+                return Some(value.clone());
+            }
             Some(self.config.as_ref()?.aggregate(user))
         }
         fn gpu_count(&mut self, _: &str) -> u64 {
@@ -734,7 +837,7 @@ mod tests {
         let mut probe = Fixed::new(Some(config));
         probe.gpus = 1;
         probe.containers = (1, 1);
-        let (out, code) = run("alice", true, &mut probe);
+        let out = run("alice", true, &mut probe).expect("the dashboard, exit 0");
         let want = format!(
             "\n{{BOLD}}DS01 Resource Limits{{NC}} — {{B}}alice{{NC}} (student)\n{{RULE}}\n\
              \n{{BOLD}}Containers{{NC}}\n  {{G}}━━━━━━──────────────{{NC}}  1/3 containers (33%)\n  1 running\n\
@@ -748,7 +851,6 @@ mod tests {
             lifecycle("0.5h", "24h", "0.25h", "0.5h")
         );
         assert_eq!(out, expand(&want));
-        assert_eq!(code, 0);
         assert_eq!(
             probe.asked_slice,
             Some(("student".into(), "ds01-student-alice.slice".into()))
@@ -764,7 +866,7 @@ mod tests {
         let mut probe = Fixed::new(Some(config));
         probe.gpus = 4;
         probe.containers = (5, 4);
-        let (out, _) = run("bob", false, &mut probe);
+        let out = run("bob", false, &mut probe).expect("the dashboard");
         let want = format!(
             "\n{{BOLD}}DS01 Resource Limits{{NC}} — {{B}}bob{{NC}} (researcher)\n{{RULE}}\n\
              \n{{BOLD}}Containers{{NC}}\n  {{R}}{FULL}{{NC}}  5/5 containers (100%)\n  4 running\n\
@@ -793,7 +895,7 @@ mod tests {
         let mut probe = Fixed::new(Some(config));
         probe.gpus = 3;
         probe.containers = (2, 1);
-        let (out, _) = run("ds01admin", true, &mut probe);
+        let out = run("ds01admin", true, &mut probe).expect("the dashboard");
         let want = format!(
             "\n{{BOLD}}DS01 Resource Limits{{NC}} — {{B}}ds01admin{{NC}} (admin)\n{{RULE}}\n\
              \n{{BOLD}}Containers{{NC}}\n  {{G}}━━━━────────────────{{NC}}  2/10 containers (20%)\n  1 running\n\
@@ -842,7 +944,7 @@ erin:
         let mut probe = Fixed::new(Some(config));
         probe.gpus = 1;
         probe.containers = (2, 1);
-        let (carol, _) = run("carol", true, &mut probe);
+        let carol = run("carol", true, &mut probe).expect("the dashboard");
         let want = format!(
             "\n{{BOLD}}DS01 Resource Limits{{NC}} — {{B}}carol{{NC}} (override)\n{{RULE}}\n\
              \n{{BOLD}}Containers{{NC}}\n  {{G}}{FULL}{{NC}}  2 containers used, no limit\n  1 running\n\
@@ -856,7 +958,7 @@ erin:
         );
         assert_eq!(carol, expand(&want));
 
-        let (dave, _) = run("dave", true, &mut probe);
+        let dave = run("dave", true, &mut probe).expect("the dashboard");
         let want = format!(
             "\n{{BOLD}}DS01 Resource Limits{{NC}} — {{B}}dave{{NC}} (override)\n{{RULE}}\n\
              \n{{BOLD}}Containers{{NC}}\n  {{G}}━━━━━━━━━━━━━───────{{NC}}  2/3 containers (66%)\n  1 running\n\
@@ -871,7 +973,7 @@ erin:
         );
         assert_eq!(dave, expand(&want));
 
-        let (erin, _) = run("erin", true, &mut probe);
+        let erin = run("erin", true, &mut probe).expect("the dashboard");
         let want = format!(
             "\n{{BOLD}}DS01 Resource Limits{{NC}} — {{B}}erin{{NC}} (override)\n{{RULE}}\n\
              \n{{BOLD}}Containers{{NC}}\n  {{G}}━━━━━━━━━━━━━───────{{NC}}  2/3 containers (66%)\n  1 running\n\
@@ -893,12 +995,81 @@ erin:
     #[test]
     fn unreadable_limits() {
         let mut probe = Fixed::new(None);
-        let (out, code) = run("alice", false, &mut probe);
+        let failure = run("alice", false, &mut probe).expect_err("no limits");
         assert_eq!(
-            out,
-            format!("{RED}Could not retrieve limits. Contact admin.{NC}\n")
+            failure,
+            Failure::stdout(
+                1,
+                format!("{RED}Could not retrieve limits. Contact admin.{NC}\n")
+            )
         );
-        assert_eq!(code, 1);
+    }
+
+    #[test]
+    fn empty_limits_cannot_be_retrieved() {
+        let mut probe = Fixed::new(None);
+        probe.limits_text = Some("\n".into());
+        let failure = run("alice", false, &mut probe).expect_err("no limits");
+        assert_eq!(
+            failure,
+            Failure::stdout(
+                1,
+                format!("{RED}Could not retrieve limits. Contact admin.{NC}\n")
+            )
+        );
+    }
+
+    /// What the original's `json.load` could not read ended it under
+    /// `set -e`: nothing printed, exit 1.
+    #[test]
+    fn unparsable_limits_end_silently() {
+        let mut probe = Fixed::new(None);
+        for text in ["not json", "[1, 2]", "\"text\""] {
+            probe.limits_text = Some(text.into());
+            assert_eq!(run("alice", true, &mut probe), Err(Failure::exit(1)));
+        }
+        probe.limits_text = Some(r#"{"group": "student"}"#.into());
+        probe.aggregate = Some(Value::from(5));
+        assert_eq!(run("alice", true, &mut probe), Err(Failure::exit(1)));
+    }
+
+    /// Missing fields read as empty, as `get(key, '')` gave them.
+    #[test]
+    fn missing_fields_read_as_empty() {
+        let mut probe = Fixed::new(None);
+        probe.limits_text = Some("{}".into());
+        probe.aggregate = Some(Value::Null);
+        let out = run("alice", false, &mut probe).expect("the dashboard");
+        assert!(out.starts_with(&format!(
+            "\n{BOLD}DS01 Resource Limits{NC} — {BLUE}alice{NC} (unknown)\n"
+        )));
+        assert!(out.contains("  0 containers used, no limit\n"));
+        assert!(out.contains("  Per container: up to  MIG slots\n"));
+        assert!(out.contains(&format!(
+            "  Idle timeout:             {DIM}(auto-stop if idle){NC}\n"
+        )));
+        assert_eq!(probe.asked_slice, None);
+    }
+
+    #[test]
+    fn storage_quotas() {
+        assert_eq!(storage_limit_gb("2T"), "2048");
+        assert_eq!(storage_limit_gb("50G"), "50");
+        assert_eq!(storage_limit_gb("1.5T"), "100");
+        assert_eq!(storage_limit_gb("500M"), "100");
+        assert_eq!(storage_limit_gb("T"), "100");
+    }
+
+    #[test]
+    fn gpu_quota_is_capped_by_the_host() {
+        let q = gpu_quota(0, 2, "8");
+        assert_eq!((q.unit, q.max.as_str()), ("GPUs", "2"));
+        let q = gpu_quota(7, 2, "3");
+        assert_eq!((q.unit, q.max.as_str()), ("MIG slots", "3"));
+        let q = gpu_quota(0, 0, "9");
+        assert_eq!(q.max, "4");
+        assert_eq!(gpu_quota(0, 0, "unlimited").max, "unlimited");
+        assert_eq!(gpu_quota(0, 0, "1.5").max, "1.5");
     }
 
     #[test]
@@ -912,7 +1083,7 @@ erin:
         probe.queue = Some(
             r#"[{"user": "bob", "container": "x"}, {"user": "alice", "container": "big"}]"#.into(),
         );
-        let (out, _) = run("alice", true, &mut probe);
+        let out = run("alice", true, &mut probe).expect("the dashboard");
         let bar = "━".repeat(19) + "─";
         assert!(out.contains(&format!(
             "  {RED}{bar}{NC}  92/96 GB (95%)\n  {RED}Near memory limit — OOM risk{NC}\n"
@@ -924,10 +1095,10 @@ erin:
             "All resources available{NC}\n\n{BLUE}GPU Queue:{NC}\n  #2: big\n\n"
         )));
         probe.usage = (80 << 30, 0);
-        let (out, _) = run("alice", true, &mut probe);
+        let out = run("alice", true, &mut probe).expect("the dashboard");
         assert!(out.contains(&format!("  {YELLOW}High memory usage{NC}\n")));
         probe.usage = (512 << 20, 0);
-        let (out, _) = run("alice", true, &mut probe);
+        let out = run("alice", true, &mut probe).expect("the dashboard");
         assert!(out.contains("0/96 GB (0%)\n  (512 MB actual)\n  Per container"));
     }
 

@@ -105,126 +105,93 @@ impl Answer {
 /// first).  Only a setting that cannot be read (a quota that is not a
 /// number) is an error.
 pub fn answer(config: &Config, username: &str, args: &[String]) -> Result<Answer, ConfigError> {
-    let flag = FLAGS.iter().find(|f| args.iter().any(|a| a == *f));
+    let flag = FLAGS.iter().find(|f| args.iter().any(|a| a == *f)).copied();
+    match flag {
+        Some("--check-exemption") => Ok(check_exemption(config, username, args)),
+        Some(flag) => flag_line(config, username, flag).map(Answer::line),
+        None => display(config, username).map(Answer::line),
+    }
+}
+
+/// The one line (or JSON text) a flag other than `--check-exemption`
+/// prints.
+fn flag_line(config: &Config, username: &str, flag: &str) -> Result<String, ConfigError> {
     let str_of = pyfmt::str_of;
     let limits = || config.limits(username);
-    let hours = |l: &Limits, key: &str, none: &str| match l.get(key) {
-        Some(v) if !v.is_null() => format!("{}h", str_of(v)),
-        _ => none.to_string(),
-    };
-    let or_word = |v: Option<&Value>, word: &str| match v {
-        Some(v) if !v.is_null() => str_of(v),
-        _ => word.to_string(),
-    };
-    let line = match flag.copied() {
-        Some("--docker-args") => limits().docker_args(username).join(" "),
-        Some("--group") => str_of(&config.user_group(username)),
-        Some("--json") => {
-            let l = limits();
-            let max_gpus = gpus(&l, username)?;
-            let per_container = match l.max_slots_per_container() {
-                Setting::Unset => "1".to_string(),
-                Setting::Unlimited => "unlimited".to_string(),
-                Setting::Set(v) => str_of(v),
-            };
-            let containers = l.get_or("max_containers_per_user", Value::from(3));
-            let s = |t: String| Value::String(t);
-            pyfmt::json_object(&[
-                ("group", config.user_group(username)),
-                ("max_gpus", s(max_gpus)),
-                ("max_gpus_per_container", s(per_container)),
-                ("max_containers", s(or_word(Some(&containers), "unlimited"))),
-                ("cpu_cores", s(str_of(&l.cpus()))),
-                ("memory", s(str_of(&l.memory()))),
-                (
-                    "storage_workspace",
-                    s(str_of(&l.get_or("storage_workspace", Value::from("N/A")))),
-                ),
-                ("idle_timeout", s(hours(&l, "idle_timeout_h", "N/A"))),
-                ("gpu_hold", s(hours(&l, "gpu_hold_after_stop_h", "N/A"))),
-                (
-                    "container_hold",
-                    s(hours(&l, "container_hold_after_stop_h", "N/A")),
-                ),
-                ("max_runtime", s(hours(&l, "max_runtime_h", "unlimited"))),
-            ])
-        }
-        Some("--max-gpus") => gpus(&limits(), username)?,
-        Some("--max-containers") => or_word(
-            limits()
-                .get("max_containers_per_user")
-                .or(Some(&Value::from(3))),
-            "unlimited",
-        ),
-        Some("--max-ram") => str_of(&limits().memory()),
-        Some("--max-mig-per-container") => match limits().max_slots_per_container() {
-            Setting::Unset => "1".to_string(),
-            Setting::Unlimited => "unlimited".to_string(),
-            Setting::Set(v) => str_of(v),
-        },
-        Some("--mig-instances-per-gpu") => {
-            let gpu = config.section("gpu_allocation");
-            let legacy = gpu
-                .get("mig_instances_per_gpu")
-                .cloned()
-                .unwrap_or(Value::from(1));
-            str_of(gpu.get("slots_per_gpu").unwrap_or(&legacy))
-        }
-        Some("--allow-full-gpu") => limits().allow_full_gpu().to_string(),
-        Some("--priority") => str_of(&limits().get_or("priority", Value::from(10))),
-        Some("--gpu-hold-time") => or_word(limits().get("gpu_hold_after_stop_h"), "indefinite"),
-        Some("--container-hold-time") => {
-            or_word(limits().get("container_hold_after_stop_h"), "never")
-        }
-        Some("--idle-timeout") => or_word(limits().get("idle_timeout_h"), "None"),
-        Some("--max-runtime") => or_word(limits().get("max_runtime_h"), "None"),
-        Some("--all-lifecycle") => {
-            let l = limits();
-            let keys = [
-                "idle_timeout_h",
-                "max_runtime_h",
-                "gpu_hold_after_stop_h",
-                "container_hold_after_stop_h",
-            ];
-            let pairs: Vec<(&str, Value)> = keys
-                .iter()
-                .map(|k| (*k, l.get_or(k, Value::Null)))
-                .collect();
-            pyfmt::json_object(&pairs)
-        }
-        Some("--high-demand-threshold") => policy(config, "high_demand_threshold", 0.8),
-        Some("--high-demand-reduction") => policy(config, "high_demand_idle_reduction", 0.5),
-        Some("--aggregate") => match config.aggregate(username) {
-            Value::Null => "null".to_string(),
-            agg => pyfmt::json(&agg),
-        },
-        Some("--aggregate-gpu-limit") => match config.aggregate(username).get("gpu_limit") {
-            Some(v) => str_of(v),
-            None => "unlimited".to_string(),
-        },
-        Some("--lifecycle-policies") => pyfmt::json_object(&config.lifecycle_policies(username)),
-        Some("--check-exemption") => {
-            let at = args.iter().position(|a| a == "--check-exemption");
-            let Some(kind) = at.and_then(|i| args.get(i + 1)) else {
-                return Ok(Answer {
-                    stdout: CHECK_EXEMPTION_ERROR.to_string(),
-                    stderr: String::new(),
-                    code: 1,
-                });
-            };
-            let check = config.check_exemption(username, kind);
-            let mut answer = Answer::line(match check.exemption {
-                Some(reason) => format!("exempt: {reason}"),
-                None => "not_exempt".to_string(),
-            });
-            if let Some(w) = check.warning {
-                answer.stderr = format!("{NAME}: warning: {w}; no exemptions apply\n");
-            }
-            return Ok(answer);
-        }
+    Ok(match flag {
+        "--docker-args" => limits().docker_args(username).join(" "),
+        "--group" => str_of(&config.user_group(username)),
+        "--json" => json_summary(config, username)?,
+        "--max-gpus" => gpus(&limits(), username)?,
+        "--max-containers" => max_containers(&limits()),
+        "--max-ram" => str_of(&limits().memory()),
+        "--max-mig-per-container" => slots_per_container(&limits()),
+        "--mig-instances-per-gpu" => slots_per_gpu(config),
+        "--allow-full-gpu" => limits().allow_full_gpu().to_string(),
+        "--priority" => str_of(&limits().get_or("priority", Value::from(10))),
+        "--gpu-hold-time" => or_word(limits().get("gpu_hold_after_stop_h"), "indefinite"),
+        "--container-hold-time" => or_word(limits().get("container_hold_after_stop_h"), "never"),
+        "--idle-timeout" => or_word(limits().get("idle_timeout_h"), "None"),
+        "--max-runtime" => or_word(limits().get("max_runtime_h"), "None"),
+        "--all-lifecycle" => all_lifecycle(&limits()),
+        "--high-demand-threshold" => policy(config, "high_demand_threshold", 0.8),
+        "--high-demand-reduction" => policy(config, "high_demand_idle_reduction", 0.5),
+        "--aggregate" => aggregate_json(config, username),
+        "--aggregate-gpu-limit" => aggregate_gpu_limit(config, username),
+        "--lifecycle-policies" => pyfmt::json_object(&config.lifecycle_policies(username)),
+        // Every flag of FLAGS has its arm; anything else is the page, as no
+        // flag at all is.
         _ => display(config, username)?,
+    })
+}
+
+/// `--json`: the summary `check-limits` reads back, every value a string
+/// but the group.
+fn json_summary(config: &Config, username: &str) -> Result<String, ConfigError> {
+    let l = config.limits(username);
+    let str_of = pyfmt::str_of;
+    let s = |t: String| Value::String(t);
+    Ok(pyfmt::json_object(&[
+        ("group", config.user_group(username)),
+        ("max_gpus", s(gpus(&l, username)?)),
+        ("max_gpus_per_container", s(slots_per_container(&l))),
+        ("max_containers", s(max_containers(&l))),
+        ("cpu_cores", s(str_of(&l.cpus()))),
+        ("memory", s(str_of(&l.memory()))),
+        (
+            "storage_workspace",
+            s(str_of(&l.get_or("storage_workspace", Value::from("N/A")))),
+        ),
+        ("idle_timeout", s(hours(&l, "idle_timeout_h", "N/A"))),
+        ("gpu_hold", s(hours(&l, "gpu_hold_after_stop_h", "N/A"))),
+        (
+            "container_hold",
+            s(hours(&l, "container_hold_after_stop_h", "N/A")),
+        ),
+        ("max_runtime", s(hours(&l, "max_runtime_h", "unlimited"))),
+    ]))
+}
+
+/// `--check-exemption TYPE`: the only flag with an argument, and the only
+/// answer that may warn on stderr (an unreadable exemptions file).
+fn check_exemption(config: &Config, username: &str, args: &[String]) -> Answer {
+    let at = args.iter().position(|a| a == "--check-exemption");
+    let Some(kind) = at.and_then(|i| args.get(i + 1)) else {
+        return Answer {
+            stdout: CHECK_EXEMPTION_ERROR.to_string(),
+            stderr: String::new(),
+            code: 1,
+        };
     };
-    Ok(Answer::line(line))
+    let check = config.check_exemption(username, kind);
+    let mut answer = Answer::line(match check.exemption {
+        Some(reason) => format!("exempt: {reason}"),
+        None => "not_exempt".to_string(),
+    });
+    if let Some(w) = check.warning {
+        answer.stderr = format!("{NAME}: warning: {w}; no exemptions apply\n");
+    }
+    answer
 }
 
 /// `--max-gpus`: the gpueq quota, whole numbers without `.0`.
@@ -235,33 +202,113 @@ fn gpus(l: &Limits, username: &str) -> Result<String, ConfigError> {
     })
 }
 
+/// `--max-mig-per-container`: unset means one slot, `null` no limit.
+fn slots_per_container(l: &Limits) -> String {
+    match l.max_slots_per_container() {
+        Setting::Unset => "1".to_string(),
+        Setting::Unlimited => "unlimited".to_string(),
+        Setting::Set(v) => pyfmt::str_of(v),
+    }
+}
+
+/// `--max-containers`: 3 when unset, `null` no limit.
+fn max_containers(l: &Limits) -> String {
+    let containers = l.get_or("max_containers_per_user", Value::from(3));
+    or_word(Some(&containers), "unlimited")
+}
+
+/// `--mig-instances-per-gpu`: `slots_per_gpu`, else the legacy
+/// `mig_instances_per_gpu`, else 1.
+fn slots_per_gpu(config: &Config) -> String {
+    let gpu = config.section("gpu_allocation");
+    let legacy = gpu
+        .get("mig_instances_per_gpu")
+        .cloned()
+        .unwrap_or(Value::from(1));
+    pyfmt::str_of(gpu.get("slots_per_gpu").unwrap_or(&legacy))
+}
+
+/// `--all-lifecycle`: the four settings as written, `null` when unset.
+fn all_lifecycle(l: &Limits) -> String {
+    let keys = [
+        "idle_timeout_h",
+        "max_runtime_h",
+        "gpu_hold_after_stop_h",
+        "container_hold_after_stop_h",
+    ];
+    let pairs: Vec<(&str, Value)> = keys
+        .iter()
+        .map(|k| (*k, l.get_or(k, Value::Null)))
+        .collect();
+    pyfmt::json_object(&pairs)
+}
+
+/// `--aggregate`: Python's `json.dumps(None)` for no aggregate section.
+fn aggregate_json(config: &Config, username: &str) -> String {
+    match config.aggregate(username) {
+        Value::Null => "null".to_string(),
+        agg => pyfmt::json(&agg),
+    }
+}
+
+fn aggregate_gpu_limit(config: &Config, username: &str) -> String {
+    match config.aggregate(username).get("gpu_limit") {
+        Some(v) => pyfmt::str_of(v),
+        None => "unlimited".to_string(),
+    }
+}
+
 fn policy(config: &Config, key: &str, default: f64) -> String {
     let policies = config.section("policies");
     pyfmt::str_of(policies.get(key).unwrap_or(&Value::from(default)))
+}
+
+/// A duration setting in hours (`0.5h`); `none` when unset or `null`.
+fn hours(l: &Limits, key: &str, none: &str) -> String {
+    match l.get(key) {
+        Some(v) if !v.is_null() => format!("{}h", pyfmt::str_of(v)),
+        _ => none.to_string(),
+    }
+}
+
+/// Python's `str()` of a setting; `word` when unset or `null`.
+fn or_word(v: Option<&Value>, word: &str) -> String {
+    match v {
+        Some(v) if !v.is_null() => pyfmt::str_of(v),
+        _ => word.to_string(),
+    }
 }
 
 /// The human-readable page (no flag, or an unknown one).  It ends with a
 /// blank line: the original printed a text that ended in a newline.
 fn display(config: &Config, username: &str) -> Result<String, ConfigError> {
     let l = config.limits(username);
-    let str_of = pyfmt::str_of;
-    let get = |k: &str, default: Value| str_of(&l.get_or(k, default));
-    let hours = |k: &str, none: &str| match l.get(k) {
-        Some(v) if !v.is_null() => format!("{}h", str_of(v)),
-        _ => none.to_string(),
-    };
     let group = l.group_name();
+    let mut out = format!("\nResource limits for user '{username}' (group: {group}):\n");
+    out += &display_gpu_limits(&l, username)?;
+    out += &display_compute(&l);
+    out += &display_storage(&l);
+    out += &display_lifecycle(&l);
+    out += &display_enforcement(&group, username);
+    Ok(out)
+}
+
+/// A setting as Python's `str()` of `dict.get(key, default)`.
+fn setting(l: &Limits, key: &str, default: Value) -> String {
+    pyfmt::str_of(&l.get_or(key, default))
+}
+
+fn display_gpu_limits(l: &Limits, username: &str) -> Result<String, ConfigError> {
+    // Unlike `--max-mig-per-container` (1), the page shows an unset
+    // per-container limit as unlimited, as the original's page did.
     let per_container = match l.max_slots_per_container() {
-        Setting::Set(v) => str_of(v),
+        Setting::Set(v) => pyfmt::str_of(v),
         Setting::Unset | Setting::Unlimited => "unlimited".to_string(),
     };
-    let na = || Value::from("N/A");
-    let sanitized = sanitize(username);
-    let mut out = format!("\nResource limits for user '{username}' (group: {group}):\n");
-    out += "\n  GPU Limits:\n";
+    let mut out = "\n  GPU Limits:\n".to_string();
     out += &format!(
         "    Max GPUs (simultaneous total):  {}\n",
-        gpus(&l, username)?
+        gpus(l, username)?
     );
     out += &format!("    Max GPUs per container:         {per_container}\n");
     out += &format!(
@@ -270,59 +317,86 @@ fn display(config: &Config, username: &str) -> Result<String, ConfigError> {
     );
     out += &format!(
         "    Priority level:           {}\n",
-        get("priority", Value::from(10))
+        setting(l, "priority", Value::from(10))
     );
     out += &format!(
         "    Max containers:           {}\n",
-        get("max_containers_per_user", Value::from(3))
+        setting(l, "max_containers_per_user", Value::from(3))
     );
-    out += "\n  Compute (per container):\n";
-    out += &format!("    CPU cores:                {}\n", str_of(&l.cpus()));
-    out += &format!("    RAM:                      {}\n", str_of(&l.memory()));
+    Ok(out)
+}
+
+fn display_compute(l: &Limits) -> String {
+    let mut out = "\n  Compute (per container):\n".to_string();
+    out += &format!(
+        "    CPU cores:                {}\n",
+        pyfmt::str_of(&l.cpus())
+    );
+    out += &format!(
+        "    RAM:                      {}\n",
+        pyfmt::str_of(&l.memory())
+    );
     out += &format!(
         "    Shared memory:            {}\n",
-        get("shm_size", Value::from("16g"))
+        setting(l, "shm_size", Value::from("16g"))
     );
     out += &format!(
         "    Max processes:            {}\n",
-        get("pids_limit", Value::from(4096))
+        setting(l, "pids_limit", Value::from(4096))
     );
-    out += "\n  Storage:\n";
+    out
+}
+
+fn display_storage(l: &Limits) -> String {
+    let na = || Value::from("N/A");
+    let mut out = "\n  Storage:\n".to_string();
     out += &format!(
         "    Workspace (/workspace):   {}\n",
-        get("storage_workspace", na())
+        setting(l, "storage_workspace", na())
     );
     out += &format!(
         "    Data (/data):             {}\n",
-        get("storage_data", na())
+        setting(l, "storage_data", na())
     );
     out += &format!(
         "    Tmp (/tmp in container):  {}\n",
-        get("storage_tmp", na())
+        setting(l, "storage_tmp", na())
     );
-    out += "\n  Lifecycle:\n";
+    out
+}
+
+fn display_lifecycle(l: &Limits) -> String {
+    let mut out = "\n  Lifecycle:\n".to_string();
     out += &format!(
         "    Idle timeout:             {}\n",
-        hours("idle_timeout_h", "N/A")
+        hours(l, "idle_timeout_h", "N/A")
     );
     out += &format!(
         "    GPU hold after stop:      {}\n",
-        hours("gpu_hold_after_stop_h", "N/A")
+        hours(l, "gpu_hold_after_stop_h", "N/A")
     );
     out += &format!(
         "    Container hold (stopped): {}\n",
-        hours("container_hold_after_stop_h", "N/A")
+        hours(l, "container_hold_after_stop_h", "N/A")
     );
     out += &format!(
         "    Max runtime:              {}\n",
-        hours("max_runtime_h", "unlimited")
+        hours(l, "max_runtime_h", "unlimited")
     );
-    out += "\n  Enforcement:\n";
+    out
+}
+
+/// The user's systemd slice, named after the sanitized username; the
+/// original name is shown when sanitizing changed it, so that an admin can
+/// match the two.
+fn display_enforcement(group: &str, username: &str) -> String {
+    let sanitized = sanitize(username);
+    let mut out = "\n  Enforcement:\n".to_string();
     out += &format!("    Systemd slice:            ds01-{group}-{sanitized}.slice\n");
     if sanitized != username {
         out += &format!("    (sanitized from: {username})\n");
     }
-    Ok(out)
+    out
 }
 
 #[cfg(test)]
