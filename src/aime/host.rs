@@ -62,76 +62,94 @@ fn python_float(v: f64) -> String {
     }
 }
 
+/// The host as AIME reads it from `apt list --installed`: CUDA packages
+/// win over ROCm ones.
 pub fn from_package_list(list: &str) -> Result<Host, DetectError> {
     let cuda: Vec<&str> = list.lines().filter(|l| l.contains("cuda-")).collect();
+    if !cuda.is_empty() {
+        return cuda_host(&cuda.join("\n"));
+    }
     let rocm: Vec<&str> = list
         .lines()
         .filter(|l| !l.contains("cuda-") && l.contains("rocm"))
         .collect();
-    if !cuda.is_empty() {
-        let joined = cuda.join("\n");
-        let (major, minor) = find_version(&joined, "cuda-")
-            .or_else(|| find_version(&joined, "cuda-toolkit-"))
-            .ok_or("\n{ERROR}CUDA driver version not found. {RESET}\n")?;
-        // The original parses "12-10" as the float 12.1; kept, since the
-        // architecture table was written against that reading.
-        let v: f64 = format!("{major}.{minor}")
-            .parse()
-            .map_err(|_| "\n{ERROR}CUDA driver version not found. {RESET}\n")?;
-        let arch = if v <= 11.8 {
-            "CUDA_AMPERE"
-        } else if v >= 12.8 {
-            "CUDA_BLACKWELL"
-        } else if v >= 12.0 {
-            "CUDA_ADA"
-        } else {
-            return Err("\n{ERROR}Unknown CUDA architecture. {RESET}\n");
-        };
-        return Ok(Host {
-            kind: "CUDA",
-            arch: arch.to_string(),
-            version: python_float(v),
-        });
-    }
     if !rocm.is_empty() {
-        let joined = rocm.join("\n");
-        let version = joined
-            .match_indices("rocm-dev/")
-            .find_map(|(i, _)| {
-                let rest = &joined[i + "rocm-dev/".len()..];
-                let token = rest.split(char::is_whitespace).next()?;
-                if token.is_empty() {
-                    return None;
-                }
-                let after = rest[token.len()..].trim_start_matches(|c: char| c.is_whitespace());
-                if after.len() == rest.len() - token.len() {
-                    return None; // no whitespace after the token
-                }
-                let parts: Vec<&str> = after.splitn(4, '.').collect();
-                fn num(s: &str) -> Option<&str> {
-                    let n = s.bytes().take_while(u8::is_ascii_digit).count();
-                    (n > 0).then(|| &s[..n])
-                }
-                let major = num(parts.first()?)?;
-                if major.len() != parts.first()?.len() {
-                    return None;
-                }
-                let minor = num(parts.get(1)?)?;
-                if minor.len() != parts.get(1)?.len() {
-                    return None;
-                }
-                let patch = num(parts.get(2)?)?;
-                Some(format!("{major}.{minor}.{patch}"))
-            })
-            .ok_or("\n{ERROR}ROCm driver version not found. {RESET}\n")?;
-        let major = version.split('.').next().unwrap_or("").to_string();
-        return Ok(Host {
-            kind: "ROCM",
-            arch: format!("ROCM{major}"),
-            version,
-        });
+        return rocm_host(&rocm.join("\n"));
     }
     Err("\n{ERROR}Neither CUDA nor ROCm were found among the installed APT packages. {RESET}\n")
+}
+
+/// The CUDA host described by the `cuda-` package lines.
+fn cuda_host(packages: &str) -> Result<Host, DetectError> {
+    let version = cuda_version(packages)?;
+    Ok(Host {
+        kind: "CUDA",
+        arch: cuda_arch(version)?.to_string(),
+        version: python_float(version),
+    })
+}
+
+/// The CUDA version of the first `cuda-X-Y` (or `cuda-toolkit-X-Y`) package.
+fn cuda_version(packages: &str) -> Result<f64, DetectError> {
+    const NOT_FOUND: DetectError = "\n{ERROR}CUDA driver version not found. {RESET}\n";
+    let (major, minor) = find_version(packages, "cuda-")
+        .or_else(|| find_version(packages, "cuda-toolkit-"))
+        .ok_or(NOT_FOUND)?;
+    // The original parses "12-10" as the float 12.1; kept, since the
+    // architecture table was written against that reading.
+    format!("{major}.{minor}").parse().map_err(|_| NOT_FOUND)
+}
+
+/// The GPU generation a CUDA version was installed for.
+fn cuda_arch(version: f64) -> Result<&'static str, DetectError> {
+    if version <= 11.8 {
+        Ok("CUDA_AMPERE")
+    } else if version >= 12.8 {
+        Ok("CUDA_BLACKWELL")
+    } else if version >= 12.0 {
+        Ok("CUDA_ADA")
+    } else {
+        Err("\n{ERROR}Unknown CUDA architecture. {RESET}\n")
+    }
+}
+
+/// The ROCm host described by the `rocm` package lines.
+fn rocm_host(packages: &str) -> Result<Host, DetectError> {
+    let version = packages
+        .match_indices("rocm-dev/")
+        .find_map(|(i, _)| rocm_dev_version(&packages[i + "rocm-dev/".len()..]))
+        .ok_or("\n{ERROR}ROCm driver version not found. {RESET}\n")?;
+    let major = version.split('.').next().unwrap_or("").to_string();
+    Ok(Host {
+        kind: "ROCM",
+        arch: format!("ROCM{major}"),
+        version,
+    })
+}
+
+/// `MAJOR.MINOR.PATCH` from what follows `rocm-dev/` in a package line:
+/// the suite, whitespace, then the package version (`6.3.3.60303-74~22.04`).
+fn rocm_dev_version(rest: &str) -> Option<String> {
+    let suite = rest.split(char::is_whitespace).next()?;
+    if suite.is_empty() {
+        return None;
+    }
+    let after_suite = &rest[suite.len()..];
+    let version = after_suite.trim_start_matches(char::is_whitespace);
+    if version.len() == after_suite.len() {
+        return None; // no whitespace after the suite
+    }
+    let parts: Vec<&str> = version.splitn(4, '.').collect();
+    let major = parts.first().filter(|p| leading_number(p) == Some(**p))?;
+    let minor = parts.get(1).filter(|p| leading_number(p) == Some(**p))?;
+    let patch = leading_number(parts.get(2)?)?;
+    Some(format!("{major}.{minor}.{patch}"))
+}
+
+/// The digits `s` starts with, if any.
+fn leading_number(s: &str) -> Option<&str> {
+    let n = s.bytes().take_while(u8::is_ascii_digit).count();
+    (n > 0).then(|| &s[..n])
 }
 
 #[cfg(test)]
@@ -175,5 +193,50 @@ mod tests {
         assert!(arch("bash/stable 5.2 amd64\n")
             .unwrap_err()
             .contains("Neither"));
+    }
+
+    #[test]
+    fn edge_cases_read_like_the_original() {
+        let not_found = |list: &str| arch(list).unwrap_err();
+        let rocm = |v: &str| format!("rocm-dev/jammy {v} amd64 [installed]\n");
+        assert!(not_found(&rocm("6.3")).contains("ROCm driver version not found"));
+        assert!(not_found(&rocm("6a.3.3")).contains("ROCm driver version not found"));
+        assert!(not_found(&rocm("6.3a.3")).contains("ROCm driver version not found"));
+        assert!(not_found(&rocm("6.3.x")).contains("ROCm driver version not found"));
+        assert!(not_found("rocm-dev/jammy6.3.3\n").contains("ROCm driver version not found"));
+        assert!(not_found("rocm-dev/ 6.3.3\n").contains("ROCm driver version not found"));
+        assert!(not_found("rocm-smi/jammy 6.3.3\n").contains("ROCm driver version not found"));
+        assert_eq!(
+            arch(&rocm("10.0.1x-1")).unwrap(),
+            ("ROCM10".into(), "10.0.1".into())
+        );
+        assert_eq!(
+            arch(&format!("{}{}", rocm("6.x.1"), rocm("5.7.1"))).unwrap(),
+            ("ROCM5".into(), "5.7.1".into())
+        );
+        // CUDA packages win over ROCm ones.
+        assert_eq!(
+            arch(&format!("{}cuda-12-3/x 1 amd64\n", rocm("6.3.3"))).unwrap(),
+            ("CUDA_ADA".into(), "12.3".into())
+        );
+        assert_eq!(
+            arch("cuda-10-2/x 1 amd64\n").unwrap(),
+            ("CUDA_AMPERE".into(), "10.2".into())
+        );
+        assert_eq!(
+            arch("cuda-11-10/x 1 amd64\n").unwrap(),
+            ("CUDA_AMPERE".into(), "11.1".into())
+        );
+        assert_eq!(
+            arch("cuda-toolkit-config-common/x\ncuda-toolkit-12-9/x 1\n").unwrap(),
+            ("CUDA_BLACKWELL".into(), "12.9".into())
+        );
+        let host = from_package_list(&rocm("6.3.3")).unwrap();
+        assert_eq!(host.kind, "ROCM");
+        assert_eq!(from_package_list("cuda-12-3/x\n").unwrap().kind, "CUDA");
+        assert_eq!(
+            not_found(""),
+            "\n{ERROR}Neither CUDA nor ROCm were found among the installed APT packages. {RESET}\n"
+        );
     }
 }

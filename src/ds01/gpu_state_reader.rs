@@ -14,8 +14,8 @@
 //!   original's failed `docker ps` did.
 
 use crate::context::Ctx;
-use crate::error::Outcome;
-use crate::policy::gpu_state::{ContainerInfo, Num, Reader, Unmanaged, INTERFACES};
+use crate::error::{Failure, Outcome};
+use crate::policy::gpu_state::{ContainerInfo, GpuInfo, Num, Reader, Unmanaged, INTERFACES};
 use crate::policy::pyfmt;
 use crate::policy::sources::Sources;
 use serde_yaml::{Mapping, Value};
@@ -40,178 +40,243 @@ Commands:
 /// `gpu-state-reader ARGS...`.
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let mut reader = Reader::new(Sources::of(ctx));
-    let (stdout, code) = run(&mut reader, args);
+    // Engine errors are errors (the original showed an empty state).
+    let result = match args.first() {
+        Some(_) => reader
+            .load()
+            .map_err(Failure::from)
+            .and_then(|()| run(&mut reader, args)),
+        None => run(&mut reader, args),
+    };
+    // What the reader noticed (an unreadable configuration, ...) may be
+    // why the answer is wrong or missing, so it is told even on failure.
     for note in reader.take_notes() {
         ctx.err(&format!("{note}\n"));
     }
-    ctx.out(&stdout);
-    Ok(code)
+    ctx.out(&result?);
+    Ok(0)
 }
 
-/// What one invocation prints on stdout, and its exit code.
-pub fn run(reader: &mut Reader, args: &[String]) -> (String, i32) {
+/// What one invocation prints on stdout; a failure carries its message on
+/// stdout and exit code 1, as the original printed everything there.
+pub fn run(reader: &mut Reader, args: &[String]) -> Result<String, Failure> {
     let Some(command) = args.first() else {
-        return (USAGE.to_string(), 1);
+        return Err(Failure::stdout(1, USAGE));
     };
-    let arg = args.get(1);
-    let mut out = String::new();
-    match (command.as_str(), arg) {
-        ("all", _) => {
-            let mut allocations = reader.allocations();
-            allocations.sort_by(|a, b| a.slot.cmp(&b.slot));
-            for a in allocations {
-                let containers = if a.containers.is_empty() {
-                    "none".to_string()
-                } else {
-                    a.containers.join(", ")
-                };
-                out.push_str(&format!(
-                    "\nGPU/MIG {}:\n  UUID: {}\n  Containers: {containers}\n  Users: {}\n",
-                    a.slot,
-                    a.uuid,
-                    dict_repr(&a.users)
-                ));
-                if !a.interfaces.is_empty() {
-                    out.push_str(&format!("  Interfaces: {}\n", dict_repr(&a.interfaces)));
-                }
-            }
-        }
-        ("by-interface", _) => {
-            for (interface, containers) in reader.by_interface() {
-                let title = INTERFACES
-                    .iter()
-                    .find(|(k, _)| *k == interface)
-                    .map_or(interface.as_str(), |(_, t)| t);
-                out.push_str(&format!("\n{title} ({}):\n", containers.len()));
-                if containers.is_empty() {
-                    out.push_str("  (none)\n");
-                }
-                for c in containers {
-                    let gpu = c.gpu.map_or("no GPU".to_string(), |g| format!("GPU:{g}"));
-                    out.push_str(&format!(
-                        "  {} {} [{}] {gpu}\n",
-                        status_mark(c.running),
-                        c.name,
-                        c.user
-                    ));
-                }
-            }
-        }
-        ("json", _) => {
-            let map: Mapping = reader
-                .allocations()
-                .into_iter()
-                .map(|a| (Value::from(a.slot.clone()), a.to_value()))
-                .collect();
-            out = json_indent(&Value::Mapping(map));
-            out.push('\n');
-        }
-        ("json-by-interface", _) => {
-            let map: Mapping = reader
-                .by_interface()
-                .into_iter()
-                .map(|(k, cs)| {
-                    let list = cs.iter().map(ContainerInfo::to_value).collect();
-                    (Value::from(k), Value::Sequence(list))
-                })
-                .collect();
-            out = json_indent(&Value::Mapping(map));
-            out.push('\n');
-        }
-        ("container", Some(name)) => match reader.container_gpu(name) {
-            Some(info) => {
-                out = json_indent(&info.to_value());
-                out.push('\n');
-            }
-            None => return (format!("Container {name} has no GPU or not found\n"), 1),
-        },
-        ("user", Some(user)) => {
-            let allocations = reader.user_allocations(user);
-            let total = allocations.iter().fold(Num::Int(0), |t, a| t + a.mig_equiv);
-            out.push_str(&format!(
-                "GPU allocations for {user} (total: {total} MIG-equiv):\n"
-            ));
-            for a in allocations {
-                let slots = if a.slots.len() > 1 {
-                    a.slots.join(",")
-                } else {
-                    a.slots[0].clone()
-                };
-                let mig_info = if a.mig_equiv.value() > 1.0 {
-                    format!("({} MIG-equiv)", a.mig_equiv)
-                } else {
-                    String::new()
-                };
-                out.push_str(&format!(
-                    "  {} {}: GPU {slots} {mig_info} [{}]\n",
-                    status_mark(a.running),
-                    a.name,
-                    a.interface
-                ));
-            }
-        }
-        ("user-mig-total", Some(user)) => {
-            let total = reader
-                .user_allocations(user)
-                .iter()
-                .fold(Num::Int(0), |t, a| t + a.mig_equiv);
-            out = format!("{total}\n");
-        }
-        ("user-gpu-count", Some(user)) => {
-            out = format!("{}\n", reader.user_slots(user).len());
-        }
-        ("user-gpu-equiv", Some(user)) => {
-            out = format!("{}\n", pyfmt::float_repr(reader.user_gpu_equivalents(user)));
-        }
-        ("unmanaged", _) => {
-            let unmanaged = reader.unmanaged();
-            if unmanaged.is_empty() {
-                out.push_str("No unmanaged GPU containers detected.\n");
-            } else {
-                out.push_str(&format!(
-                    "\n⚠️  UNMANAGED GPU CONTAINERS ({}):\n   (These containers bypass DS01 tracking and resource limits)\n\n",
-                    unmanaged.len()
-                ));
-                for u in unmanaged {
-                    let gpus = if u.access.count == -1 {
-                        "all GPUs".to_string()
-                    } else {
-                        format!("{} GPU(s)", u.access.count)
-                    };
-                    let warning = if u.access.kind == "all" {
-                        " ⚠️ UNRESTRICTED"
-                    } else {
-                        ""
-                    };
-                    out.push_str(&format!(
-                        "  {} {}\n      User: {}\n      GPUs: {gpus}{warning}\n",
-                        status_mark(u.container.running),
-                        u.container.name,
-                        u.user
-                    ));
-                    let project = u.container.label("com.docker.compose.project");
-                    if !project.is_empty() {
-                        out.push_str(&format!(
-                            "      Compose: {project}/{}\n",
-                            u.container.label("com.docker.compose.service")
-                        ));
-                    }
-                    let folder = u.container.label("devcontainer.local_folder");
-                    if !folder.is_empty() {
-                        out.push_str(&format!("      DevContainer: {folder}\n"));
-                    }
-                    out.push('\n');
-                }
-            }
-        }
-        ("json-unmanaged", _) => {
-            let list = reader.unmanaged().iter().map(Unmanaged::to_value).collect();
-            out = json_indent(&Value::Sequence(list));
-            out.push('\n');
-        }
-        (other, _) => return (format!("Unknown command: {other}\n"), 1),
+    match (command.as_str(), args.get(1)) {
+        ("all", _) => Ok(all(reader)),
+        ("by-interface", _) => Ok(by_interface(reader)),
+        ("json", _) => Ok(json_all(reader)),
+        ("json-by-interface", _) => Ok(json_by_interface(reader)),
+        ("container", Some(name)) => container(reader, name),
+        ("user", Some(user)) => Ok(user_report(reader, user)),
+        ("user-mig-total", Some(user)) => Ok(user_mig_total(reader, user)),
+        ("user-gpu-count", Some(user)) => Ok(user_gpu_count(reader, user)),
+        ("user-gpu-equiv", Some(user)) => Ok(user_gpu_equiv(reader, user)),
+        ("unmanaged", _) => Ok(unmanaged(reader)),
+        ("json-unmanaged", _) => Ok(json_unmanaged(reader)),
+        // A command that needs an argument and lacks it is "unknown", as
+        // the original's dispatch fell through to its last branch.
+        (other, _) => Err(Failure::stdout(1, format!("Unknown command: {other}\n"))),
     }
-    (out, 0)
+}
+
+/// `all`: every occupied slot, in slot order, with its holders.
+fn all(reader: &mut Reader) -> String {
+    let mut allocations = reader.allocations();
+    allocations.sort_by(|a, b| a.slot.cmp(&b.slot));
+    let mut out = String::new();
+    for a in allocations {
+        let containers = if a.containers.is_empty() {
+            "none".to_string()
+        } else {
+            a.containers.join(", ")
+        };
+        out.push_str(&format!(
+            "\nGPU/MIG {}:\n  UUID: {}\n  Containers: {containers}\n  Users: {}\n",
+            a.slot,
+            a.uuid,
+            dict_repr(&a.users)
+        ));
+        if !a.interfaces.is_empty() {
+            out.push_str(&format!("  Interfaces: {}\n", dict_repr(&a.interfaces)));
+        }
+    }
+    out
+}
+
+/// `by-interface`: one heading per interface, each container under it.
+fn by_interface(reader: &mut Reader) -> String {
+    let mut out = String::new();
+    for (interface, containers) in reader.by_interface() {
+        out.push_str(&format!(
+            "\n{} ({}):\n",
+            interface_title(&interface),
+            containers.len()
+        ));
+        if containers.is_empty() {
+            out.push_str("  (none)\n");
+        }
+        for c in containers {
+            let gpu = c.gpu.map_or("no GPU".to_string(), |g| format!("GPU:{g}"));
+            out.push_str(&format!(
+                "  {} {} [{}] {gpu}\n",
+                status_mark(c.running),
+                c.name,
+                c.user
+            ));
+        }
+    }
+    out
+}
+
+/// The heading of an interface; one the original did not know (`api`) is
+/// shown by its own name rather than failing.
+fn interface_title(interface: &str) -> &str {
+    INTERFACES
+        .iter()
+        .find(|(k, _)| *k == interface)
+        .map_or(interface, |(_, t)| t)
+}
+
+/// `json`: every occupied slot, keyed by slot, in the order first seen.
+fn json_all(reader: &mut Reader) -> String {
+    let map: Mapping = reader
+        .allocations()
+        .into_iter()
+        .map(|a| (Value::from(a.slot.clone()), a.to_value()))
+        .collect();
+    json_line(&Value::Mapping(map))
+}
+
+/// `json-by-interface`: the containers of each interface.
+fn json_by_interface(reader: &mut Reader) -> String {
+    let map: Mapping = reader
+        .by_interface()
+        .into_iter()
+        .map(|(k, cs)| {
+            let list = cs.iter().map(ContainerInfo::to_value).collect();
+            (Value::from(k), Value::Sequence(list))
+        })
+        .collect();
+    json_line(&Value::Mapping(map))
+}
+
+/// `container NAME`: its GPU as JSON; exit 1 when it has none.
+fn container(reader: &mut Reader, name: &str) -> Result<String, Failure> {
+    match reader.container_gpu(name) {
+        Some(info) => Ok(json_line(&info.to_value())),
+        None => Err(Failure::stdout(
+            1,
+            format!("Container {name} has no GPU or not found\n"),
+        )),
+    }
+}
+
+/// `user USER`: the user's containers with their slots and MIG-equivalents.
+fn user_report(reader: &mut Reader, user: &str) -> String {
+    let allocations = reader.user_allocations(user);
+    let mut out = format!(
+        "GPU allocations for {user} (total: {} MIG-equiv):\n",
+        mig_equiv_total(&allocations)
+    );
+    for a in allocations {
+        let mig_info = if a.mig_equiv.value() > 1.0 {
+            format!("({} MIG-equiv)", a.mig_equiv)
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "  {} {}: GPU {} {mig_info} [{}]\n",
+            status_mark(a.running),
+            a.name,
+            a.slots.join(","),
+            a.interface
+        ));
+    }
+    out
+}
+
+/// The MIG-equivalents of these containers together.
+fn mig_equiv_total(allocations: &[GpuInfo]) -> Num {
+    allocations.iter().fold(Num::Int(0), |t, a| t + a.mig_equiv)
+}
+
+/// `user-mig-total USER`: the user's MIG-equivalents.
+fn user_mig_total(reader: &mut Reader, user: &str) -> String {
+    format!("{}\n", mig_equiv_total(&reader.user_allocations(user)))
+}
+
+/// `user-gpu-count USER`: how many distinct slots the user holds.
+fn user_gpu_count(reader: &mut Reader, user: &str) -> String {
+    format!("{}\n", reader.user_slots(user).len())
+}
+
+/// `user-gpu-equiv USER`: GPU-equivalents as a Python float.
+fn user_gpu_equiv(reader: &mut Reader, user: &str) -> String {
+    format!("{}\n", pyfmt::float_repr(reader.user_gpu_equivalents(user)))
+}
+
+/// `unmanaged`: containers with GPU access that DS01 does not track.
+fn unmanaged(reader: &mut Reader) -> String {
+    let unmanaged = reader.unmanaged();
+    if unmanaged.is_empty() {
+        return "No unmanaged GPU containers detected.\n".to_string();
+    }
+    let mut out = format!(
+        "\n⚠️  UNMANAGED GPU CONTAINERS ({}):\n   (These containers bypass DS01 tracking and resource limits)\n\n",
+        unmanaged.len()
+    );
+    for u in &unmanaged {
+        out.push_str(&unmanaged_entry(u));
+    }
+    out
+}
+
+/// One container of `unmanaged`, with where it came from when known.
+fn unmanaged_entry(u: &Unmanaged) -> String {
+    let gpus = if u.access.count == -1 {
+        "all GPUs".to_string()
+    } else {
+        format!("{} GPU(s)", u.access.count)
+    };
+    let warning = if u.access.kind == "all" {
+        " ⚠️ UNRESTRICTED"
+    } else {
+        ""
+    };
+    let mut out = format!(
+        "  {} {}\n      User: {}\n      GPUs: {gpus}{warning}\n",
+        status_mark(u.container.running),
+        u.container.name,
+        u.user
+    );
+    let project = u.container.label("com.docker.compose.project");
+    if !project.is_empty() {
+        out.push_str(&format!(
+            "      Compose: {project}/{}\n",
+            u.container.label("com.docker.compose.service")
+        ));
+    }
+    let folder = u.container.label("devcontainer.local_folder");
+    if !folder.is_empty() {
+        out.push_str(&format!("      DevContainer: {folder}\n"));
+    }
+    out.push('\n');
+    out
+}
+
+/// `json-unmanaged`: the unmanaged containers as a JSON list.
+fn json_unmanaged(reader: &mut Reader) -> String {
+    let list = reader.unmanaged().iter().map(Unmanaged::to_value).collect();
+    json_line(&Value::Sequence(list))
+}
+
+/// `print(json.dumps(v, indent=2))`.
+fn json_line(v: &Value) -> String {
+    let mut out = json_indent(v);
+    out.push('\n');
+    out
 }
 
 fn status_mark(running: bool) -> &'static str {
@@ -351,16 +416,30 @@ GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
         Reader::with(containers, Inventory::parse_list(FAKE_LIST), Num::Int(1))
     }
 
-    fn run_args(args: &[&str]) -> (String, i32) {
+    fn run_args(args: &[&str]) -> Result<String, Failure> {
         let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
         run(&mut reader(), &args)
     }
 
+    /// The text of a successful run.
+    fn ok(args: &[&str]) -> String {
+        match run_args(args) {
+            Ok(out) => out,
+            Err(f) => panic!("{args:?} failed: {f:?}"),
+        }
+    }
+
     #[test]
     fn usage_and_unknown() {
-        assert_eq!(run_args(&[]), (USAGE.to_string(), 1));
-        assert_eq!(run_args(&["bogus"]).0, "Unknown command: bogus\n");
-        assert_eq!(run_args(&["user"]), ("Unknown command: user\n".into(), 1));
+        assert_eq!(run_args(&[]), Err(Failure::stdout(1, USAGE)));
+        assert_eq!(
+            run_args(&["bogus"]),
+            Err(Failure::stdout(1, "Unknown command: bogus\n"))
+        );
+        assert_eq!(
+            run_args(&["user"]),
+            Err(Failure::stdout(1, "Unknown command: user\n"))
+        );
     }
 
     #[test]
@@ -370,57 +449,57 @@ GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
             let args: Vec<String> = a.iter().map(|s| s.to_string()).collect();
             run(&mut r, &args)
         };
-        assert_eq!(go(&["all"]), (String::new(), 0));
-        assert_eq!(go(&["json"]), ("{}\n".into(), 0));
-        assert_eq!(go(&["json-unmanaged"]), ("[]\n".into(), 0));
+        assert_eq!(go(&["all"]), Ok(String::new()));
+        assert_eq!(go(&["json"]), Ok("{}\n".into()));
+        assert_eq!(go(&["json-unmanaged"]), Ok("[]\n".into()));
         assert_eq!(
-            go(&["json-by-interface"]).0,
-            "{\n  \"orchestration\": [],\n  \"atomic\": [],\n  \"docker\": [],\n  \"other\": []\n}\n"
+            go(&["json-by-interface"]),
+            Ok("{\n  \"orchestration\": [],\n  \"atomic\": [],\n  \"docker\": [],\n  \"other\": []\n}\n".into())
         );
         assert_eq!(
-            go(&["user", "alice"]).0,
-            "GPU allocations for alice (total: 0 MIG-equiv):\n"
+            go(&["user", "alice"]),
+            Ok("GPU allocations for alice (total: 0 MIG-equiv):\n".into())
         );
-        assert_eq!(go(&["user-mig-total", "alice"]).0, "0\n");
-        assert_eq!(go(&["user-gpu-equiv", "alice"]).0, "0.0\n");
+        assert_eq!(go(&["user-mig-total", "alice"]), Ok("0\n".into()));
+        assert_eq!(go(&["user-gpu-equiv", "alice"]), Ok("0.0\n".into()));
         assert_eq!(
             go(&["container", "demo._.2001"]),
-            ("Container demo._.2001 has no GPU or not found\n".into(), 1)
+            Err(Failure::stdout(
+                1,
+                "Container demo._.2001 has no GPU or not found\n"
+            ))
         );
         assert_eq!(
-            go(&["unmanaged"]).0,
-            "No unmanaged GPU containers detected.\n"
+            go(&["unmanaged"]),
+            Ok("No unmanaged GPU containers detected.\n".into())
         );
     }
 
     #[test]
     fn allocations() {
-        let (out, code) = run_args(&["all"]);
-        assert_eq!(code, 0);
         assert_eq!(
-            out,
+            ok(&["all"]),
             "\nGPU/MIG 0:\n  UUID: GPU-0a0a0a0a-1111-2222-3333-000000000000\n  Containers: wgpu._.2001\n  Users: {'alice': 1}\n  Interfaces: {'atomic': 1}\n\
              \nGPU/MIG 2.0:\n  UUID: MIG-2c000000-aaaa-bbbb-cccc-000000000000\n  Containers: multi._.2001\n  Users: {'alice': 1}\n  Interfaces: {'atomic': 1}\n\
              \nGPU/MIG 2.1:\n  UUID: MIG-2c000001-aaaa-bbbb-cccc-000000000001\n  Containers: job\n  Users: {'bob': 1}\n  Interfaces: {'orchestration': 1}\n\
              \nGPU/MIG 3.0:\n  UUID: MIG-3d000000-aaaa-bbbb-cccc-000000000000\n  Containers: multi._.2001\n  Users: {'alice': 1}\n  Interfaces: {'atomic': 1}\n"
         );
-        let json = run_args(&["json"]).0;
+        let json = ok(&["json"]);
         assert!(json.starts_with("{\n  \"0\": {\n    \"type\": \"mig_instance\",\n    \"containers\": [\n      \"wgpu._.2001\"\n    ],\n    \"users\": {\n      \"alice\": 1\n    },\n"));
         assert!(json.contains("\"profile\": \"3g.20gb\""));
         assert_eq!(
-            run_args(&["user", "alice"]).0,
+            ok(&["user", "alice"]),
             "GPU allocations for alice (total: 3 MIG-equiv):\n  ○ wgpu._.2001: GPU 0  [atomic]\n  🟢 multi._.2001: GPU 2.0,3.0 (2 MIG-equiv) [atomic]\n"
         );
-        assert_eq!(run_args(&["user-mig-total", "alice"]).0, "3\n");
-        assert_eq!(run_args(&["user-gpu-count", "alice"]).0, "3\n");
-        assert_eq!(run_args(&["user-gpu-count", "bob"]).0, "1\n");
+        assert_eq!(ok(&["user-mig-total", "alice"]), "3\n");
+        assert_eq!(ok(&["user-gpu-count", "alice"]), "3\n");
+        assert_eq!(ok(&["user-gpu-count", "bob"]), "1\n");
         // 1 + 3/7 + 2/7
         assert_eq!(
-            run_args(&["user-gpu-equiv", "alice"]).0,
+            ok(&["user-gpu-equiv", "alice"]),
             format!("{}\n", pyfmt::float_repr(1.0 + 3.0 / 7.0 + 2.0 / 7.0))
         );
-        let (one, code) = run_args(&["container", "job"]);
-        assert_eq!(code, 0);
+        let one = ok(&["container", "job"]);
         assert!(one.contains("  \"gpu_slots\": [\n    \"2.1\"\n  ],\n  \"mig_equiv\": 1,\n"));
         assert!(one.ends_with("  \"user\": \"bob\",\n  \"interface\": \"orchestration\"\n}\n"));
     }
@@ -428,18 +507,17 @@ GPU 3: NVIDIA A100-SXM4-40GB (UUID: GPU-3d3d3d3d-1111-2222-3333-333333333333)
     #[test]
     fn interfaces_and_unmanaged() {
         assert_eq!(
-            run_args(&["by-interface"]).0,
+            ok(&["by-interface"]),
             "\nDS01 ORCHESTRATION (1):\n  🟢 job [bob] GPU:2.1\n\
              \nDS01 ATOMIC (2):\n  ○ wgpu._.2001 [alice] GPU:0\n  🟢 multi._.2001 [alice] GPU:2.0\n\
              \nDOCKER DIRECT (1):\n  ○ plain [carol] no GPU\n\
              \nOTHER (VS Code, Compose, etc.) (0):\n  (none)\n"
         );
         assert_eq!(
-            run_args(&["unmanaged"]).0,
+            ok(&["unmanaged"]),
             "\n⚠️  UNMANAGED GPU CONTAINERS (1):\n   (These containers bypass DS01 tracking and resource limits)\n\n  🟢 web_1\n      User: unknown\n      GPUs: all GPUs ⚠️ UNRESTRICTED\n      Compose: p/\n\n"
         );
-        assert!(run_args(&["json-unmanaged"])
-            .0
+        assert!(ok(&["json-unmanaged"])
             .contains("\"gpu_count\": -1,\n    \"gpu_uuids\": [],\n    \"access_type\": \"all\","));
     }
 }

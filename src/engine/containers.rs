@@ -3,13 +3,17 @@
 //! container's image.
 
 use super::{Engine, EngineError};
+use bollard::container::LogOutput;
+use bollard::errors::Error as BollardError;
 use bollard::exec::{ResizeExecOptions, StartExecOptions, StartExecResults};
 use bollard::models::{ContainerInspectResponse, ContainerTopResponse, ExecConfig};
 use bollard::query_parameters::TopOptions;
-use futures_util::StreamExt;
+use bollard::Docker;
+use futures_util::{Stream, StreamExt};
 use std::io::Write;
+use std::pin::Pin;
 use std::time::Duration;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::Receiver;
 
 /// The next chunk of input, or never when there is no (more) input.
@@ -159,77 +163,14 @@ impl Engine {
         output: &mut dyn Write,
     ) -> Result<bool, EngineError> {
         self.trace("POST /exec/{id}/start (attached)");
-        let docker = self.docker();
-        let id = exec_id.to_string();
-        let session = async move {
-            let options = StartExecOptions {
-                detach: false,
-                tty,
-                output_capacity: None,
-            };
-            let (mut stream, mut sink) = match docker.start_exec(&id, Some(options)).await? {
-                StartExecResults::Attached { output, input } => (output, input),
-                StartExecResults::Detached => return Ok(false),
-            };
-            let resize = |size: (u16, u16)| {
-                let docker = docker.clone();
-                let id = id.clone();
-                async move {
-                    let options = ResizeExecOptions {
-                        height: size.0,
-                        width: size.1,
-                    };
-                    docker.resize_exec(&id, options).await
-                }
-            };
-            if tty {
-                if let Some(size) = resized() {
-                    // The process may not be up yet: `docker exec` retries too.
-                    for attempt in 1..=10u64 {
-                        if resize(size).await.is_ok() {
-                            break;
-                        }
-                        tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
-                    }
-                }
-            }
-            let mut input = input;
-            let mut tick = tokio::time::interval(Duration::from_millis(100));
-            loop {
-                tokio::select! {
-                    frame = stream.next() => match frame {
-                        Some(Ok(frame)) => {
-                            // A closed stdout must not stop the process
-                            // from being waited for.
-                            let _ = output.write_all(frame.as_ref());
-                            let _ = output.flush();
-                        }
-                        Some(Err(e)) => return Err(e),
-                        None => break,
-                    },
-                    data = next_input(&mut input) => match data {
-                        Some(bytes) if bytes.is_empty() => return Ok(true),
-                        Some(bytes) => {
-                            if sink.write_all(&bytes).await.is_err() || sink.flush().await.is_err() {
-                                input = None;
-                            }
-                        }
-                        None => {
-                            // End of our input: half-close, as `docker exec` does.
-                            let _ = sink.shutdown().await;
-                            input = None;
-                        }
-                    },
-                    _ = tick.tick(), if tty => {
-                        if let Some(size) = resized() {
-                            let _ = resize(size).await;
-                        }
-                    }
-                }
-            }
-            Ok(false)
+        let session = AttachedExec {
+            docker: self.docker(),
+            id: exec_id.to_string(),
+            tty,
+            resized,
+            output,
         };
-        let result = self.runtime.block_on(session);
+        let result = self.runtime.block_on(session.run(input));
         result.map_err(|e| self.classify(e))
     }
 
@@ -250,5 +191,99 @@ impl Engine {
             std::thread::sleep(Duration::from_millis(10 + 5 * attempt));
         }
         Ok(None)
+    }
+}
+
+/// The process's output, as the engine streams it.
+type OutputStream = Pin<Box<dyn Stream<Item = Result<LogOutput, BollardError>> + Send>>;
+/// The process's stdin.
+type InputSink = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// One attached exec: see [`Engine::exec_attach`].
+struct AttachedExec<'a> {
+    docker: Docker,
+    id: String,
+    tty: bool,
+    resized: &'a mut dyn FnMut() -> Option<(u16, u16)>,
+    output: &'a mut dyn Write,
+}
+
+impl AttachedExec<'_> {
+    /// Start the exec attached and copy until it ends; whether we detached.
+    async fn run(mut self, input: Option<Receiver<Vec<u8>>>) -> Result<bool, BollardError> {
+        let options = StartExecOptions {
+            detach: false,
+            tty: self.tty,
+            output_capacity: None,
+        };
+        let (stream, sink) = match self.docker.start_exec(&self.id, Some(options)).await? {
+            StartExecResults::Attached { output, input } => (output, input),
+            StartExecResults::Detached => return Ok(false),
+        };
+        if self.tty {
+            self.size_terminal_at_start().await;
+        }
+        self.copy(stream, sink, input).await
+    }
+
+    async fn resize(&self, (height, width): (u16, u16)) -> Result<(), BollardError> {
+        let options = ResizeExecOptions { height, width };
+        self.docker.resize_exec(&self.id, options).await
+    }
+
+    async fn size_terminal_at_start(&mut self) {
+        let Some(size) = (self.resized)() else {
+            return;
+        };
+        // The process may not be up yet: `docker exec` retries too.
+        for attempt in 1..=10u64 {
+            if self.resize(size).await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10 * attempt)).await;
+        }
+    }
+
+    /// Output to `output` and input to the process until the output ends
+    /// or an empty chunk of input asks to detach; whether we detached.
+    async fn copy(
+        &mut self,
+        mut stream: OutputStream,
+        mut sink: InputSink,
+        mut input: Option<Receiver<Vec<u8>>>,
+    ) -> Result<bool, BollardError> {
+        let mut tick = tokio::time::interval(Duration::from_millis(100));
+        loop {
+            tokio::select! {
+                frame = stream.next() => match frame {
+                    Some(Ok(frame)) => {
+                        // A closed stdout must not stop the process
+                        // from being waited for.
+                        let _ = self.output.write_all(frame.as_ref());
+                        let _ = self.output.flush();
+                    }
+                    Some(Err(e)) => return Err(e),
+                    None => return Ok(false),
+                },
+                data = next_input(&mut input) => match data {
+                    Some(bytes) if bytes.is_empty() => return Ok(true),
+                    Some(bytes) => {
+                        if sink.write_all(&bytes).await.is_err() || sink.flush().await.is_err() {
+                            input = None;
+                        }
+                    }
+                    None => {
+                        // End of our input: half-close, as `docker exec` does.
+                        let _ = sink.shutdown().await;
+                        input = None;
+                    }
+                },
+                _ = tick.tick(), if self.tty => {
+                    if let Some(size) = (self.resized)() {
+                        let _ = self.resize(size).await;
+                    }
+                }
+            }
+        }
     }
 }

@@ -429,80 +429,98 @@ impl Config {
     /// `max_runtime_h`) by `lifecycle-exemptions.yaml`.  The original fails
     /// open on a file it cannot read; so do we, and say why in `warning`.
     pub fn check_exemption(&self, username: &str, enforcement: &str) -> ExemptionCheck {
+        let doc = match self.exemptions_document() {
+            Ok(Some(doc)) => doc,
+            Ok(None) => return ExemptionCheck::not_exempt(None),
+            Err(warning) => return ExemptionCheck::not_exempt(Some(warning)),
+        };
+        let Some(Value::Sequence(entries)) = doc.get("exemptions") else {
+            return ExemptionCheck::not_exempt(None);
+        };
+        let now = now_unix();
+        for entry in entries {
+            match entry_verdict(entry, username, enforcement, now) {
+                Verdict::Exempt(exemption) => {
+                    return ExemptionCheck {
+                        exemption: Some(exemption),
+                        warning: None,
+                    }
+                }
+                Verdict::NotThisEntry => continue,
+                Verdict::Stop => break,
+            }
+        }
+        ExemptionCheck::not_exempt(None)
+    }
+
+    /// `lifecycle-exemptions.yaml` as a YAML document (`None`: there is no
+    /// such file), or why it cannot be used.
+    fn exemptions_document(&self) -> Result<Option<Value>, String> {
         let path = self.dir.join(EXEMPTIONS_FILE);
-        let not_exempt = |warning: Option<String>| ExemptionCheck {
-            exemption: None,
-            warning,
+        let Some(text) = read_text(&path).map_err(|e| e.to_string())? else {
+            return Ok(None);
         };
-        let text = match read_text(&path) {
-            Ok(Some(t)) => t,
-            Ok(None) => return not_exempt(None),
-            Err(e) => return not_exempt(Some(e.to_string())),
-        };
-        let doc: Value = match serde_yaml::from_str(&text) {
-            Ok(v) => v,
+        match serde_yaml::from_str(&text) {
+            Ok(doc) => Ok(Some(doc)),
             Err(e) => {
                 let e = ConfigError::Malformed {
                     path,
                     message: e.to_string(),
                 };
-                return not_exempt(Some(e.to_string()));
-            }
-        };
-        let exemptions = match doc.get("exemptions") {
-            Some(Value::Sequence(list)) => list,
-            _ => return not_exempt(None),
-        };
-        let now = now_unix();
-        for entry in exemptions {
-            let Some(entry) = entry.as_mapping() else {
-                // The original stopped at the first entry that is not a
-                // mapping (an exception, caught: not exempt).
-                return not_exempt(None);
-            };
-            if entry.get("username").and_then(Value::as_str) != Some(username) {
-                continue;
-            }
-            match entry.get("exempt_from") {
-                None => continue,
-                v @ Some(Value::Sequence(_) | Value::Mapping(_) | Value::String(_)) => {
-                    if !contains(v, enforcement) {
-                        continue;
-                    }
-                }
-                Some(_) => return not_exempt(None),
-            }
-            let reason = entry
-                .get("reason")
-                .map(pyfmt::str_of)
-                .unwrap_or_else(|| "No reason provided".into());
-            match entry.get("expires_on") {
-                None | Some(Value::Null) => {
-                    return ExemptionCheck {
-                        exemption: Some(format!("Permanent exemption: {reason}")),
-                        warning: None,
-                    }
-                }
-                Some(Value::String(expires)) => {
-                    match parse_iso_datetime(&expires.replace('Z', "+00:00")) {
-                        IsoTime::Aware(t) if now < t => {
-                            return ExemptionCheck {
-                                exemption: Some(format!(
-                                    "Temporary exemption until {expires}: {reason}"
-                                )),
-                                warning: None,
-                            }
-                        }
-                        IsoTime::Aware(_) | IsoTime::Invalid => continue,
-                        // Comparing with a naive time raised TypeError in the
-                        // original, which ended the whole check.
-                        IsoTime::Naive => return not_exempt(None),
-                    }
-                }
-                Some(_) => continue,
+                Err(e.to_string())
             }
         }
-        not_exempt(None)
+    }
+}
+
+/// What one entry of the exemptions list says about the user.
+enum Verdict {
+    /// Exempt, and how the exemption is described.
+    Exempt(String),
+    NotThisEntry,
+    /// Not exempt, whatever the later entries say: where the original hit
+    /// an exception, caught as "not exempt".
+    Stop,
+}
+
+/// Whether `entry` exempts `username` from `enforcement` at time `now`.
+fn entry_verdict(entry: &Value, username: &str, enforcement: &str, now: f64) -> Verdict {
+    let Some(entry) = entry.as_mapping() else {
+        // The original stopped at the first entry that is not a mapping.
+        return Verdict::Stop;
+    };
+    if entry.get("username").and_then(Value::as_str) != Some(username) {
+        return Verdict::NotThisEntry;
+    }
+    match entry.get("exempt_from") {
+        None => return Verdict::NotThisEntry,
+        v @ Some(Value::Sequence(_) | Value::Mapping(_) | Value::String(_)) => {
+            if !contains(v, enforcement) {
+                return Verdict::NotThisEntry;
+            }
+        }
+        Some(_) => return Verdict::Stop,
+    }
+    let reason = entry
+        .get("reason")
+        .map(pyfmt::str_of)
+        .unwrap_or_else(|| "No reason provided".into());
+    expiry_verdict(entry.get("expires_on"), &reason, now)
+}
+
+/// An entry that applies to the user: permanent, still running, or over.
+fn expiry_verdict(expires_on: Option<&Value>, reason: &str, now: f64) -> Verdict {
+    match expires_on {
+        None | Some(Value::Null) => Verdict::Exempt(format!("Permanent exemption: {reason}")),
+        Some(Value::String(expires)) => match parse_iso_datetime(&expires.replace('Z', "+00:00")) {
+            IsoTime::Aware(t) if now < t => {
+                Verdict::Exempt(format!("Temporary exemption until {expires}: {reason}"))
+            }
+            IsoTime::Aware(_) | IsoTime::Invalid => Verdict::NotThisEntry,
+            // Comparing with a naive time raised TypeError in the original.
+            IsoTime::Naive => Verdict::Stop,
+        },
+        Some(_) => Verdict::NotThisEntry,
     }
 }
 
@@ -536,6 +554,15 @@ pub struct ExemptionCheck {
     pub exemption: Option<String>,
     /// Why the exemptions file was ignored, if it was.
     pub warning: Option<String>,
+}
+
+impl ExemptionCheck {
+    fn not_exempt(warning: Option<String>) -> ExemptionCheck {
+        ExemptionCheck {
+            exemption: None,
+            warning,
+        }
+    }
 }
 
 /// A setting that may be absent, `null` (unlimited) or a value.
@@ -1080,6 +1107,77 @@ user_overrides:
         let r = c.check_exemption("perm", "idle_timeout_h");
         assert_eq!(r.exemption, None);
         assert!(r.warning.is_some_and(|w| w.contains(EXEMPTIONS_FILE)));
+    }
+
+    #[test]
+    fn exemption_entries_read_like_the_original() {
+        let d = Dir::new("exempt-entries");
+        d.write(LIMITS_FILE, SMALL);
+        let c = d.load().expect("config");
+        let check = |u: &str| c.check_exemption(u, "idle_timeout_h");
+        d.write(
+            EXEMPTIONS_FILE,
+            "exemptions:\n\
+             - {username: noreason, exempt_from: [idle_timeout_h]}\n\
+             - {username: mapfrom, exempt_from: {idle_timeout_h: true}, reason: 42}\n\
+             - {username: strfrom, exempt_from: 'idle_timeout_h,max_runtime_h', reason: r}\n\
+             - {username: later, reason: none}\n\
+             - {username: later, exempt_from: [max_runtime_h], reason: other}\n\
+             - {username: later, exempt_from: [idle_timeout_h], expires_on: 5}\n\
+             - {username: later, exempt_from: [idle_timeout_h], expires_on: '2000-01-01T00:00:00+00:00'}\n\
+             - {username: later, exempt_from: [idle_timeout_h], reason: third}\n\
+             - {username: naive, exempt_from: [idle_timeout_h], expires_on: '2999-01-01T00:00:00'}\n\
+             - {username: naive, exempt_from: [idle_timeout_h], reason: never}\n\
+             - {username: intfrom, exempt_from: 3}\n\
+             - {username: intfrom, exempt_from: [idle_timeout_h], reason: never}\n",
+        );
+        let exemption = |u: &str| check(u).exemption;
+        assert_eq!(
+            exemption("noreason").as_deref(),
+            Some("Permanent exemption: No reason provided")
+        );
+        assert_eq!(
+            exemption("mapfrom").as_deref(),
+            Some("Permanent exemption: 42")
+        );
+        assert_eq!(
+            exemption("strfrom").as_deref(),
+            Some("Permanent exemption: r")
+        );
+        assert_eq!(
+            exemption("later").as_deref(),
+            Some("Permanent exemption: third")
+        );
+        assert_eq!(exemption("naive"), None);
+        assert_eq!(exemption("intfrom"), None);
+        assert_eq!(check("intfrom").warning, None);
+    }
+
+    #[test]
+    fn exemption_files_that_exempt_nobody() {
+        let d = Dir::new("exempt-nobody");
+        d.write(LIMITS_FILE, SMALL);
+        let c = d.load().expect("config");
+        let check = |u: &str| c.check_exemption(u, "idle_timeout_h");
+        let exemption = |u: &str| check(u).exemption;
+        let nothing = ExemptionCheck {
+            exemption: None,
+            warning: None,
+        };
+        assert_eq!(check("a"), nothing);
+        d.write(
+            EXEMPTIONS_FILE,
+            "exemptions:\n- {username: a, exempt_from: [idle_timeout_h]}\n- junk\n- {username: b, exempt_from: [idle_timeout_h]}\n",
+        );
+        assert_eq!(
+            exemption("a").as_deref(),
+            Some("Permanent exemption: No reason provided")
+        );
+        assert_eq!(exemption("b"), None);
+        d.write(EXEMPTIONS_FILE, "exemptions: {a: 1}\n");
+        assert_eq!(exemption("a"), None);
+        d.write(EXEMPTIONS_FILE, "");
+        assert_eq!(check("a"), nothing);
     }
 
     #[test]
