@@ -99,7 +99,7 @@ fn choose_container(ctx: &mut Ctx, texts: &Texts, m: &Matches) -> Result<Selecte
         None => {
             ctx.println(&common::info_header(texts.command));
             print(ctx, texts.menu);
-            choose(ctx, &eligible, true)
+            choose(ctx, &eligible, texts.confirms)
         }
     }
 }
