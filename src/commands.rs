@@ -10,12 +10,15 @@ const DS01_USAGE: &str = "\
 usage: ds01 <command> [args...]
        ds01 --list
        ds01 install-links DIR
+       ds01 prepare-state DIR
        ds01 --version
 
 ds01 is one program with many names.  Called through a link named after a
 command (mlc, mlc-list, ...) it is that command; `ds01 <command>` does the
 same.  `ds01 --list` prints every command name; `ds01 install-links DIR`
 creates the links in DIR, keeping a backup of any file it replaces.
+`ds01 prepare-state DIR` (root) makes the GPU allocator's shared state
+directory (what the package makes as /run/ds01).
 ";
 
 /// `ds01 ...` and names we do not know.
@@ -50,6 +53,16 @@ pub fn ds01_main(ctx: &mut Ctx, invoked: &str, args: &[String]) -> Outcome {
         }),
         "generate-assets" => with_dir(ctx, args, "generate-assets", |_, dir| {
             crate::cli::generate::write_all(dir)
+        }),
+        // What the package's tmpfiles.d entry makes: the allocator's shared
+        // state directory, root's, for a directory other than /run/ds01
+        // (tests, a second instance).
+        "prepare-state" => with_dir(ctx, args, "prepare-state", |_, dir| {
+            // SAFETY: geteuid has no preconditions.
+            if unsafe { libc::geteuid() } != 0 {
+                return Err("only root prepares a shared state directory".into());
+            }
+            crate::policy::state_dir::prepare(dir)
         }),
         name => match registry::find(name, ctx.settings.ds01_installed) {
             Some(found) => found.run(ctx, &args[1..]),

@@ -49,6 +49,9 @@ pub struct Settings {
     /// Whether this host runs DS01 (it has, or was pointed at, a
     /// configuration): no privileged containers, DS01's `mlc-create`.
     pub ds01_installed: bool,
+    /// Whether the system has DS01's configuration (a production server:
+    /// policy is not taken from the environment of users).
+    pub system_configured: bool,
     /// A file in `nvidia-smi -L` format used instead of the real GPUs.
     pub gpu_fixture: Option<PathBuf>,
     /// The allocator's lock, reservations and queue.
@@ -80,7 +83,8 @@ impl Settings {
     /// given (tests).
     pub fn resolve(env: &Env, uid: u32, system: Option<PathBuf>) -> Settings {
         // Policy overrides: root, or a machine without DS01 configuration.
-        let trusted = uid == 0 || system.is_none();
+        let system_configured = system.is_some();
+        let trusted = uid == 0 || !system_configured;
         let policy = |key: &str| env.get(key).filter(|_| trusted).map(str::to_string);
         let seconds = |key: &str, default: u64| {
             policy(key)
@@ -106,6 +110,7 @@ impl Settings {
             mlc_arch: env.get("MLC_ARCH").map(str::to_string),
             config_dir,
             ds01_installed,
+            system_configured,
             gpu_fixture: policy("DS01_GPU_FIXTURE").map(PathBuf::from),
             state_dir: PathBuf::from(
                 policy("DS01_STATE_DIR").unwrap_or_else(|| DEFAULT_STATE_DIR.to_string()),

@@ -192,7 +192,6 @@ fn sixty_parallel_creates_never_share_a_device_or_overrun_a_quota() {
     let fixture = f.dir.join("gpus");
     inventory(&fixture);
     let state = f.dir.join("state");
-    std::fs::create_dir_all(&state).expect("state dir");
     write(
         &f.dir.join("bin/apt"),
         "#!/bin/sh\necho 'cuda-12-4/unknown,now 12.4.1-1 amd64 [installed]'\n",
@@ -205,7 +204,12 @@ fn sixty_parallel_creates_never_share_a_device_or_overrun_a_quota() {
     );
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&f.dir, std::fs::Permissions::from_mode(0o1777)).expect("chmod");
-    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let prepared = Command::new(env!("CARGO_BIN_EXE_ds01"))
+        .arg("prepare-state")
+        .arg(&state)
+        .status()
+        .expect("ds01 prepare-state");
+    assert!(prepared.success(), "prepare-state");
 
     // Accounts and, for each, an image that already has the user (so the
     // create makes one container and commits nothing).

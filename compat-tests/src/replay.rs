@@ -517,9 +517,14 @@ impl Replay {
         }
         // The recordings ran the stateless original: no allocator
         // reservation of an earlier session may carry over into this one.
+        // Laid out as the package lays out /run/ds01 (root's, sticky).
         let state = extras.join("state");
-        if std::fs::create_dir_all(&state).is_ok() {
-            let _ = std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777));
+        let prepared = Command::new(&self.cfg.bin)
+            .arg("prepare-state")
+            .arg(&state)
+            .status()
+            .is_ok_and(|s| s.success());
+        if prepared {
             env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
         }
         env.push((

@@ -65,9 +65,9 @@ fn run(sources: &Sources, command: &str, m: &Matches) -> Result<String, Failure>
         }
         "allocate-external" => allocate_external(sources, v(0), v(1)),
         "release" => release(sources, v(0)),
-        "status" => Ok(status(sources, m.flag("json"))),
+        "status" => status(sources, m.flag("json")),
         "user-count" => {
-            let mut state = State::read_for_report(sources);
+            let mut state = report_state(sources)?;
             Ok(format!("{}\n", state.user_container_count(v(0))))
         }
         "release-stale" => release_stale(sources, m.positional(0)),
@@ -168,7 +168,14 @@ fn allocate_external(sources: &Sources, user: &str, kind: &str) -> Result<String
 
 fn release(sources: &Sources, container: &str) -> Result<String, Failure> {
     let mut alloc = open(sources, None, None)?;
-    let held = alloc.holding(container);
+    // A reservation is released only by its own user; another user's
+    // shows here as nothing released.
+    let exists = alloc.state.containers.iter().any(|c| c.name == container);
+    let held = if exists {
+        alloc.holding(container)
+    } else {
+        None
+    };
     let reserved = alloc.unreserve(container).map_err(refused)?;
     let slot = match (held, reserved) {
         (Some(g), _) => g.slots[0].clone(),
@@ -233,8 +240,14 @@ fn holdings(state: &mut State) -> Holdings {
     out
 }
 
-fn status(sources: &Sources, json: bool) -> String {
-    let mut state = State::read_for_report(sources);
+/// The state for a report; what cannot be read is an error (the
+/// original reported an idle server when docker did not answer).
+fn report_state(sources: &Sources) -> Result<State, Failure> {
+    State::read_for_report(sources).map_err(|e| Failure::stderr(1, format!("{e}\n")))
+}
+
+fn status(sources: &Sources, json: bool) -> Result<String, Failure> {
+    let mut state = report_state(sources)?;
     let (total, allocated, percent) = state.utilization();
     let rows = holdings(&mut state);
     if json {
@@ -266,7 +279,7 @@ fn status(sources: &Sources, json: bool) -> String {
             "reservations": reservations,
         });
         let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-        return format!("{text}\n");
+        return Ok(format!("{text}\n"));
     }
     let mut text =
         format!("\nGPU Status: {allocated}/{total} allocated ({percent:.1}% utilization)\n\n");
@@ -280,5 +293,5 @@ fn status(sources: &Sources, json: bool) -> String {
             "GPU/MIG {slot}:\n  UUID: {uuid}\n  Containers: {containers}\n\n"
         ));
     }
-    text
+    Ok(text)
 }

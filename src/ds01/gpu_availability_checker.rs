@@ -36,7 +36,10 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
             ))
         }
     };
-    let mut state = State::read_for_report(&Sources::of(ctx));
+    // What cannot be read is an error: the original reported an idle
+    // server when docker did not answer.
+    let mut state = State::read_for_report(&Sources::of(ctx))
+        .map_err(|e| Failure::stderr(1, format!("{e}\n")))?;
     let report = report(&mut state, command, args.get(1).map(String::as_str), max);
     for note in state.reader.take_notes() {
         ctx.err(&format!("{note}\n"));

@@ -67,6 +67,22 @@ impl fmt::Display for ContainerTag {
     }
 }
 
+/// Whether docker can name a container so: `[a-zA-Z0-9][a-zA-Z0-9_.-]*`,
+/// at most 255 characters.
+pub fn valid_docker_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 255
+        && chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
+}
+
+/// Whether docker can use `tag` as an image tag too (AIME commits the
+/// setup container to `IMAGE:NAME._.UID`): a docker name of at most 128
+/// characters.
+pub fn valid_image_tag(tag: &str) -> bool {
+    tag.len() <= 128 && valid_docker_name(tag)
+}
+
 /// The base name of a docker name: `demo._.1001` → `demo`.
 pub fn base_name(docker_name: &str) -> String {
     ContainerTag::parse(docker_name).name

@@ -22,416 +22,108 @@
 //!   creates the container, so its answer is reserved for
 //!   `$DS01_RESERVATION_TTL` seconds (default 120).
 //!
-//! The lock, the reservations, the queue of waiters and a cache of each
-//! container's (immutable) device requests live in `$DS01_STATE_DIR`
-//! (default `/run/ds01`, a tmpfs: nothing outlives a reboot; made mode
-//! 0777, not sticky, so that any user can replace the reservations file).
-//! Waiters take the lock in turn, higher priority first.  A waiter gives
-//! up after `$DS01_LOCK_TIMEOUT` seconds (default 60) and refuses; the
-//! original gave up after 5 s and went on without any lock.
+//! The lock, the reservations and the queue of waiters live in the state
+//! directory (default `/run/ds01`, a tmpfs: nothing outlives a reboot),
+//! which every user can write in and nobody trusts: see
+//! [`super::state_dir`] (root-owned, sticky, no path followed),
+//! [`super::reservations`] (one entry per reservation, owned by its user,
+//! counted against that user's own quota) and [`super::lock`] (waiters
+//! take the lock in turn, higher priority first; forged waiters are passed
+//! over).  A waiter gives up after the settings' lock timeout (default
+//! 60 s) and refuses; the original gave up after 5 s and went on without
+//! any lock.  Which devices a container holds comes from one container
+//! listing (DS01's containers carry them in labels); only containers made
+//! by other tools are inspected.
 
-use super::gpu_state::{is_full_gpu, Container, Num, Reader};
+use super::gpu_state::{is_full_gpu, read_containers, Container, Num, Reader};
 use super::gpus::{Device, Inventory};
 use super::limits::{py_float, Config, ConfigError, Limits, Setting};
+use super::lock::Lock;
 use super::pyfmt::{self, format_g};
+use super::reservations;
+pub use super::reservations::Reservation;
 use super::sources::Sources;
+use super::state_dir::StateDir;
+use crate::model::labels;
 use crate::model::time::parse_rfc3339;
-use bollard::models::{ContainerSummary, ContainerSummaryStateEnum, DeviceRequest};
 use serde_yaml::Value;
 use std::collections::{HashMap, HashSet};
-use std::fs::{self, File, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::os::unix::io::AsRawFd;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-const LOCK_FILE: &str = "gpu-allocator.lock";
-const RESERVATIONS_FILE: &str = "gpu-reservations";
 pub const DEFAULT_PRIORITY: i64 = 10;
 /// Allowance for float noise in quota sums (the original's epsilon).
 const EPSILON: f64 = 1e-9;
 
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+/// The priority `uid`'s user may claim (their configured one).
+fn priority_of_uid(config: &Config, uid: u32) -> i64 {
+    let name = crate::identity::user_by_uid(uid).map_or_else(|| uid.to_string(), |e| e.name);
+    Allocator::priority_of(config, &name)
 }
 
-/// Creates the state directory world-writable (every user of the server
-/// allocates).  Not sticky: the reservations file is replaced by rename,
-/// whoever wrote it last, which a sticky directory forbids.
-fn ensure_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    fs::create_dir_all(dir)?;
-    let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o777));
-    Ok(())
-}
-
-/// An exclusive `flock` on the allocator's lock file; released when
-/// dropped, or by the kernel when the process dies.
-pub struct Lock {
-    _file: File,
-}
-
-impl Lock {
-    /// Wait for the lock, in turn: waiters with a higher `priority` go
-    /// first, equals in the order they came (see [`Queue`]).
-    pub fn acquire(dir: &Path, priority: i64, timeout: Duration) -> Result<Lock, String> {
-        let path = dir.join(LOCK_FILE);
-        let cannot = |e: std::io::Error| format!("cannot open {}: {e}", path.display());
-        ensure_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let file = match OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .mode(0o666)
-            .open(&path)
-        {
-            Ok(f) => {
-                // umask may have narrowed the mode; every user must lock it.
-                let _ = f.set_permissions(fs::Permissions::from_mode(0o666));
-                f
-            }
-            // flock works on a read-only descriptor too.
-            Err(_) => File::open(&path).map_err(cannot)?,
-        };
-        let queue = Queue::join(dir, priority)?;
-        let start = Instant::now();
-        loop {
-            // Only the head of the queue tries the lock, and often; the
-            // others look less often, to leave the CPU to the lock holder.
-            let head = queue.is_head();
-            if head {
-                // SAFETY: flock on a descriptor this function owns.
-                if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                    return Ok(Lock { _file: file });
-                }
-                let err = std::io::Error::last_os_error();
-                if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
-                    return Err(format!("cannot lock {}: {err}", path.display()));
-                }
-            }
-            if start.elapsed() >= timeout {
-                return Err(format!(
-                    "LOCK_TIMEOUT (another allocation held {} for {}s)",
-                    path.display(),
-                    timeout.as_secs()
-                ));
-            }
-            std::thread::sleep(if head {
-                Duration::from_micros(250)
-            } else {
-                Duration::from_millis(5)
-            });
-        }
+/// The GPU-equivalents of device `uuid` (a MIG slice its compute fraction).
+fn uuid_gpueq(inventory: &Inventory, uuid: &str) -> f64 {
+    match inventory.by_uuid(uuid) {
+        Some(Device::Mig(m)) => m.compute_fraction(),
+        _ => 1.0,
     }
 }
 
-/// The waiters for the lock: one empty file each in `<state>/queue`, named
-/// so that the first in name order is served first:
-/// `<999999 - priority>-<arrival ns>-<pid>-<pid start>`.  A waiter whose
-/// process has died is skipped (and its file removed).  The file is removed
-/// when the waiter gets the lock or gives up.
-struct Queue {
-    dir: PathBuf,
-    name: String,
-}
-
-impl Queue {
-    fn join(state: &Path, priority: i64) -> Result<Queue, String> {
-        let dir = state.join("queue");
-        ensure_dir(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let pid = std::process::id();
-        let arrival = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let rank = 999_999 - priority.clamp(0, 999_999);
-        let name = format!(
-            "{rank:06}-{arrival:020}-{pid}-{}",
-            process_start(pid).unwrap_or(0)
-        );
-        File::create(dir.join(&name))
-            .map_err(|e| format!("cannot queue in {}: {e}", dir.display()))?;
-        Ok(Queue { dir, name })
-    }
-
-    /// Whether no live waiter is ahead of this one.
-    fn is_head(&self) -> bool {
-        loop {
-            let Ok(entries) = fs::read_dir(&self.dir) else {
-                return true;
-            };
-            let first = entries
-                .filter_map(|e| e.ok()?.file_name().into_string().ok())
-                .filter(|n| *n < self.name)
-                .min();
-            let Some(first) = first else {
-                return true;
-            };
-            let mut f = first.rsplitn(3, '-');
-            let start: Option<u64> = f.next().and_then(|s| s.parse().ok());
-            let pid: Option<u32> = f.next().and_then(|s| s.parse().ok());
-            let alive = match (pid, start) {
-                (Some(pid), Some(start)) => process_start(pid) == Some(start),
-                _ => false,
-            };
-            if alive {
-                return false;
-            }
-            if fs::remove_file(self.dir.join(&first)).is_err() {
-                return true;
-            }
-        }
-    }
-}
-
-impl Drop for Queue {
-    fn drop(&mut self) {
-        let _ = fs::remove_file(self.dir.join(&self.name));
-    }
-}
-
-/// Devices promised to a container that does not exist yet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reservation {
-    pub container: String,
-    pub user: String,
-    /// Empty for a CPU-only create (it still counts as a container).
-    pub uuids: Vec<String>,
-    /// The creating process (0: none, the reservation lives until `expires`).
-    pub pid: u32,
-    /// That process's start time (`/proc/<pid>/stat` field 22), so a
-    /// recycled pid does not keep the reservation alive.
-    pub pid_start: u64,
-    /// Unix time after which it is void.
-    pub expires: u64,
-}
-
-impl Reservation {
-    /// One held by this process, for as long as it lives (a day at most).
-    pub fn for_this_process(container: &str, user: &str, uuids: Vec<String>) -> Reservation {
-        let pid = std::process::id();
-        Reservation {
-            container: container.to_string(),
-            user: user.to_string(),
-            uuids,
-            pid,
-            pid_start: process_start(pid).unwrap_or(0),
-            expires: now_secs() + 24 * 3600,
-        }
-    }
-
-    /// One that lasts `ttl` (the settings' reservation lifetime).
-    pub fn for_a_while(
-        container: &str,
-        user: &str,
-        uuids: Vec<String>,
-        ttl: Duration,
-    ) -> Reservation {
-        Reservation {
-            container: container.to_string(),
-            user: user.to_string(),
-            uuids,
-            pid: 0,
-            pid_start: 0,
-            expires: now_secs().saturating_add(ttl.as_secs()),
-        }
-    }
-
-    fn line(&self) -> String {
-        format!(
-            "{}\t{}\t{}\t{}\t{}\t{}\n",
-            self.container,
-            self.user,
-            self.uuids.join(","),
-            self.pid,
-            self.pid_start,
-            self.expires
-        )
-    }
-
-    fn parse(line: &str) -> Option<Reservation> {
-        let f: Vec<&str> = line.split('\t').collect();
-        if f.len() != 6 || f[0].is_empty() {
-            return None;
-        }
-        Some(Reservation {
-            container: f[0].to_string(),
-            user: f[1].to_string(),
-            uuids: f[2]
-                .split(',')
-                .filter(|u| !u.is_empty())
-                .map(str::to_string)
-                .collect(),
-            pid: f[3].parse().ok()?,
-            pid_start: f[4].parse().ok()?,
-            expires: f[5].trim().parse().ok()?,
-        })
-    }
-
-    fn is_live(&self, now: u64) -> bool {
-        self.expires > now && (self.pid == 0 || process_start(self.pid) == Some(self.pid_start))
-    }
-
-    /// How the state reader sees it: a container of `user` holding the
-    /// devices.
-    fn as_container(&self) -> Container {
-        let mut labels = HashMap::from([
-            ("ds01.user".to_string(), self.user.clone()),
-            ("ds01.managed".to_string(), "true".to_string()),
-            ("ds01.reserved".to_string(), "true".to_string()),
-        ]);
-        if !self.uuids.is_empty() {
-            labels.insert("ds01.gpu.uuids".to_string(), self.uuids.join(","));
-        }
-        Container {
-            name: self.container.clone(),
-            labels,
-            status: "reserved".to_string(),
-            ..Default::default()
-        }
-    }
-}
-
-/// Field 22 of `/proc/<pid>/stat` (start time in clock ticks).
-fn process_start(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 1..];
-    rest.split_whitespace().nth(19)?.parse().ok()
-}
-
-/// The reservations in `dir` that are still live now: not expired, and
-/// their process (if any) still running.  This must be read *before* the
-/// containers are listed: a create that finishes in between is then either
-/// still reserved or already in the listing, never neither.
-fn live_reservations(dir: &Path) -> Vec<Reservation> {
-    let now = now_secs();
-    fs::read_to_string(dir.join(RESERVATIONS_FILE))
-        .map(|text| {
-            text.lines()
-                .filter_map(Reservation::parse)
-                .filter(|r| r.is_live(now))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn write_reservations(dir: &Path, list: &[Reservation]) -> Result<(), String> {
-    let path = dir.join(RESERVATIONS_FILE);
-    let tmp = dir.join(format!("{RESERVATIONS_FILE}.{}", std::process::id()));
-    let text: String = list.iter().map(Reservation::line).collect();
-    let write = || -> std::io::Result<()> {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o666)
-            .open(&tmp)?;
-        let _ = f.set_permissions(fs::Permissions::from_mode(0o666));
-        f.write_all(text.as_bytes())?;
-        fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
-}
-
-const DEVICE_CACHE_FILE: &str = "device-cache";
-
-/// Every container with what the allocator needs of it, in one listing.
-/// The listing lacks a container's device requests and cgroup parent; both
-/// are fixed when the container is created, so they are inspected once per
-/// container ID and remembered in `dir` (entries of removed containers are
-/// dropped).  A decision then costs one engine request, not one per
-/// container.
-fn list_with_devices(
-    engine: &crate::engine::Engine,
-    dir: &Path,
-) -> Result<Vec<Container>, crate::engine::EngineError> {
-    let list = engine.list_containers(true, &[], false)?;
-    let path = dir.join(DEVICE_CACHE_FILE);
-    let mut cache: HashMap<String, (String, Vec<String>)> = fs::read_to_string(&path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split('\t');
-            let (id, cgroup, ids) = (f.next()?, f.next()?, f.next()?);
-            let ids = ids.split(',').filter(|u| !u.is_empty()).map(str::to_string);
-            Some((id.to_string(), (cgroup.to_string(), ids.collect())))
-        })
-        .collect();
-    let unknown: Vec<String> = list
-        .iter()
-        .filter_map(|c| c.id.clone())
-        .filter(|id| !cache.contains_key(id))
-        .collect();
-    let fresh = !unknown.is_empty() || cache.len() != list.len();
-    for c in engine.inspect_containers(&unknown)? {
-        let host = c.host_config.unwrap_or_default();
-        let ids = host
-            .device_requests
-            .unwrap_or_default()
-            .first()
-            .and_then(|r| r.device_ids.clone())
-            .unwrap_or_default();
-        if let Some(id) = c.id {
-            cache.insert(id, (host.cgroup_parent.unwrap_or_default(), ids));
-        }
-    }
-    let listed: HashSet<&str> = list.iter().filter_map(|c| c.id.as_deref()).collect();
-    cache.retain(|id, _| listed.contains(id.as_str()));
-    if fresh {
-        let text: String = cache
+/// The reservations that fit their owners' quotas, oldest first.  A user
+/// can write reservation entries by hand; those beyond what the user's
+/// own GPU-equivalent quota allows (counting the containers they hold)
+/// are not counted, so forged entries cannot take devices from others.
+fn within_quota(
+    mut list: Vec<Reservation>,
+    containers: &[Container],
+    config: &Config,
+    inventory: &Inventory,
+) -> Vec<Reservation> {
+    // A reservation whose container exists is over: the container counts.
+    let existing: HashSet<&str> = containers.iter().map(|c| c.name.as_str()).collect();
+    list.retain(|r| !existing.contains(r.container.as_str()));
+    list.sort_by(|a, b| a.entry.cmp(&b.entry));
+    let mut used: HashMap<String, f64> = HashMap::new();
+    for c in containers {
+        let held: f64 = c
+            .device_ids()
             .iter()
-            .map(|(id, (cgroup, ids))| format!("{id}\t{cgroup}\t{}\n", ids.join(",")))
-            .collect();
-        let tmp = dir.join(format!("{DEVICE_CACHE_FILE}.{}", std::process::id()));
-        if fs::write(&tmp, text).is_ok() {
-            let _ = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o666));
-            let _ = fs::rename(&tmp, &path);
-        }
+            .map(|u| uuid_gpueq(inventory, u))
+            .sum();
+        *used.entry(c.owner()).or_default() += held;
     }
-    Ok(list
-        .into_iter()
-        .filter_map(|s| {
-            let (cgroup, ids) = cache.get(s.id.as_deref()?)?.clone();
-            Some(from_summary(s, cgroup, ids))
+    list.into_iter()
+        .filter(|r| {
+            let quota = match config.limits(&r.user).max_gpu_equivalents(&r.user) {
+                Ok(Some(q)) if q.is_finite() => q,
+                Ok(_) => f64::INFINITY,
+                Err(_) => 0.0,
+            };
+            let weight: f64 = r.uuids.iter().map(|u| uuid_gpueq(inventory, u)).sum();
+            let total = used.entry(r.user.clone()).or_default();
+            let fits = *total + weight <= quota + EPSILON;
+            if fits {
+                *total += weight;
+            }
+            fits
         })
-        .collect())
+        .collect()
 }
 
-fn from_summary(s: ContainerSummary, cgroup_parent: String, ids: Vec<String>) -> Container {
-    let state = s.state.unwrap_or(ContainerSummaryStateEnum::EMPTY);
-    let running = matches!(
-        state,
-        ContainerSummaryStateEnum::RUNNING
-            | ContainerSummaryStateEnum::PAUSED
-            | ContainerSummaryStateEnum::RESTARTING
-    );
+/// How the state reader sees a reservation: a container of its user
+/// holding the devices.
+fn reserved_container(r: &Reservation) -> Container {
+    let mut labels = HashMap::from([
+        (labels::USER.to_string(), r.user.clone()),
+        (labels::MANAGED.to_string(), "true".to_string()),
+        (labels::RESERVED.to_string(), "true".to_string()),
+    ]);
+    if !r.uuids.is_empty() {
+        labels.insert(labels::GPU_UUIDS.to_string(), r.uuids.join(","));
+    }
     Container {
-        name: s
-            .names
-            .and_then(|n| n.into_iter().next())
-            .unwrap_or_default()
-            .trim_start_matches('/')
-            .to_string(),
-        labels: s.labels.unwrap_or_default(),
-        cgroup_parent,
-        device_requests: if ids.is_empty() {
-            Vec::new()
-        } else {
-            vec![DeviceRequest {
-                device_ids: Some(ids),
-                ..Default::default()
-            }]
-        },
-        running,
-        status: state.to_string(),
+        name: r.container.clone(),
+        labels,
+        status: "reserved".to_string(),
         ..Default::default()
     }
 }
@@ -445,46 +137,44 @@ pub struct State {
 }
 
 impl State {
-    /// Read the engine, the inventory and the reservations.  An engine
-    /// that does not answer is an error: an allocation decided on "no
-    /// containers" would hand out devices that are taken.
+    /// Read the reservations, the engine and the inventory.  Whatever
+    /// cannot be read is an error: a decision (or a report) made on "no
+    /// containers" or "no reservations" would hand out, or show as free,
+    /// devices that are taken.
     pub fn read(sources: &Sources) -> Result<State, String> {
-        let fail = |e: crate::engine::EngineError| format!("cannot read the containers: {e}");
-        State::read_with(sources, |containers| containers.map_err(fail))
+        let state_dir = StateDir::open(&sources.state_dir, sources.private_state)?;
+        State::read_in(sources, Some(&state_dir))
     }
 
-    /// For reports: an engine that does not answer reads as "no
-    /// containers", as the original's failed `docker ps` did.  Same one
-    /// listing as a decision, not an inspect per container.
-    pub fn read_for_report(sources: &Sources) -> State {
-        let read = State::read_with(sources, |containers| {
-            Ok::<_, std::convert::Infallible>(containers.unwrap_or_default())
-        });
-        match read {
-            Ok(state) => state,
-            Err(never) => match never {},
+    /// For reports, which change nothing: a state directory that was never
+    /// made holds no reservations.
+    pub fn read_for_report(sources: &Sources) -> Result<State, String> {
+        match StateDir::open(&sources.state_dir, false) {
+            Ok(dir) => State::read_in(sources, Some(&dir)),
+            Err(_) if !sources.state_dir.exists() => State::read_in(sources, None),
+            Err(e) => Err(e),
         }
     }
 
-    /// Reservations first, then the containers (see [`live_reservations`]),
-    /// then the inventory; `on_engine` decides what an unreadable engine
-    /// means.
-    fn read_with<E>(
-        sources: &Sources,
-        on_engine: impl FnOnce(
-            Result<Vec<Container>, crate::engine::EngineError>,
-        ) -> Result<Vec<Container>, E>,
-    ) -> Result<State, E> {
-        let dir = &sources.state_dir;
-        let reservations = live_reservations(dir);
-        let containers = sources
-            .engine
-            .clone()
-            .and_then(|engine| list_with_devices(&engine, dir));
-        let containers = on_engine(containers)?;
+    /// Reservations first, then the containers (a create that finishes in
+    /// between is then either still reserved or already listed, never
+    /// neither), then the inventory.
+    fn read_in(sources: &Sources, state_dir: Option<&StateDir>) -> Result<State, String> {
+        let reservations = match state_dir {
+            Some(dir) => {
+                reservations::read_live(&reservations::directory(dir)?, sources.reservation_ttl)?
+            }
+            None => Vec::new(),
+        };
+        let engine = sources.engine.clone().map_err(|e| e.to_string())?;
+        let containers = read_containers(&engine).map_err(|e| e.to_string())?;
         let mut base = Reader::new(sources.clone());
         let inventory = base.inventory().clone();
         let per_gpu = base.slots_per_gpu();
+        let reservations = match &sources.config {
+            Ok(config) => within_quota(reservations, &containers, config, &inventory),
+            Err(_) => reservations,
+        };
         let mut state = State::with(containers, inventory, per_gpu, reservations);
         state.reader.share_notes(sources.notes.clone());
         Ok(state)
@@ -505,7 +195,7 @@ impl State {
             .filter(|r| !existing.contains(r.container.as_str()))
             .collect();
         let mut all = containers.clone();
-        all.extend(reservations.iter().map(Reservation::as_container));
+        all.extend(reservations.iter().map(reserved_container));
         State {
             reader: Reader::with(all, inventory, per_gpu),
             reservations,
@@ -698,6 +388,8 @@ impl Quota {
 /// The allocator: the lock, and the state read under it.
 pub struct Allocator {
     sources: Sources,
+    /// The state directory, opened and checked once.
+    state_dir: StateDir,
     _lock: Lock,
     pub state: State,
     config: std::rc::Rc<Config>,
@@ -733,11 +425,14 @@ impl Allocator {
         priority: i64,
     ) -> Result<Allocator, String> {
         let asked = Instant::now();
-        let lock = Lock::acquire(&sources.state_dir, priority, sources.lock_timeout)?;
+        let state_dir = StateDir::open(&sources.state_dir, sources.private_state)?;
+        let allowed = |uid: u32| priority_of_uid(&config, uid);
+        let lock = Lock::acquire(&state_dir, priority, sources.lock_timeout, &allowed)?;
         let locked = Instant::now();
-        let state = State::read(sources)?;
+        let state = State::read_in(sources, Some(&state_dir))?;
         Ok(Allocator {
             sources: sources.clone(),
+            state_dir,
             _lock: lock,
             state,
             config,
@@ -767,6 +462,29 @@ impl Allocator {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// `max_containers_per_user` (default 3; null or `unlimited`: none):
+    /// the refusal `CONTAINER_LIMIT (n/m)` when `user` has that many
+    /// containers and reservations already.
+    pub fn check_container_quota(&mut self, user: &str) -> Result<(), String> {
+        let max = match self.config.limits(user).get("max_containers_per_user") {
+            None => Some(3.0),
+            Some(Value::Null) => None,
+            Some(Value::String(s)) if s == "unlimited" => None,
+            Some(v) => py_float(v),
+        };
+        let Some(max) = max else {
+            return Ok(());
+        };
+        let current = self.state.user_containers(user);
+        if current as f64 >= max {
+            return Err(format!(
+                "CONTAINER_LIMIT ({current}/{})",
+                super::limits::format_gpueq(max)
+            ));
+        }
+        Ok(())
     }
 
     pub fn quota(&self, user: &str) -> Result<Quota, String> {
@@ -909,7 +627,11 @@ impl Allocator {
     }
 
     /// Record `r`, replacing any reservation for the same container.
-    pub fn reserve(&mut self, r: Reservation) -> Result<(), String> {
+    pub fn reserve(&mut self, mut r: Reservation) -> Result<(), String> {
+        let dir = reservations::directory(&self.state_dir)?;
+        let ttl = self.sources.reservation_ttl;
+        reservations::remove_own(&dir, &r.container, ttl)?;
+        r.entry = reservations::write(&dir, &r)?;
         let mut list: Vec<Reservation> = self
             .state
             .reservations
@@ -918,35 +640,31 @@ impl Allocator {
             .cloned()
             .collect();
         list.push(r);
-        write_reservations(&self.sources.state_dir, &list)?;
         self.refresh_with(list);
         Ok(())
     }
 
-    /// Drop the reservation of `container`; returns it when there was one.
+    /// Drop this user's reservation of `container` (root: anybody's);
+    /// returns it when there was one.
     pub fn unreserve(&mut self, container: &str) -> Result<Option<Reservation>, String> {
-        let found = self
+        let dir = reservations::directory(&self.state_dir)?;
+        let removed = reservations::remove_own(&dir, container, self.sources.reservation_ttl)?;
+        let Some(found) = removed.into_iter().next() else {
+            return Ok(None);
+        };
+        let list: Vec<Reservation> = self
             .state
             .reservations
             .iter()
-            .find(|r| r.container == container)
-            .cloned();
-        if found.is_some() {
-            let list: Vec<Reservation> = self
-                .state
-                .reservations
-                .iter()
-                .filter(|r| r.container != container)
-                .cloned()
-                .collect();
-            write_reservations(&self.sources.state_dir, &list)?;
-            self.refresh_with(list);
-        }
-        Ok(found)
+            .filter(|r| r.container != container || r.uid != found.uid)
+            .cloned()
+            .collect();
+        self.refresh_with(list);
+        Ok(Some(found))
     }
 
     fn refresh(&mut self) -> Result<(), String> {
-        self.state = State::read(&self.sources)?;
+        self.state = State::read_in(&self.sources, Some(&self.state_dir))?;
         Ok(())
     }
 
@@ -1117,16 +835,9 @@ mod tests {
     }
 
     #[test]
-    fn reservations_end_with_their_container_or_time() {
-        let mut expired =
-            Reservation::for_a_while("x", "u", vec!["GPU-1".into()], Duration::from_secs(120));
-        expired.expires = 1;
+    fn reservations_end_with_their_container() {
         let made =
             Reservation::for_a_while("a._.1", "u", vec!["GPU-1".into()], Duration::from_secs(120));
-        let mut dead = Reservation::for_this_process("y", "u", vec!["GPU-1".into()]);
-        dead.pid_start += 1;
-        let now = now_secs();
-        assert!(!expired.is_live(now) && !dead.is_live(now) && made.is_live(now));
         let s = State::with(
             vec![holder("a._.1", "alice", "GPU-0")],
             inventory(),
@@ -1134,8 +845,36 @@ mod tests {
             vec![made],
         );
         assert!(s.reservations.is_empty());
-        let live = Reservation::for_this_process("z", "u", vec![]);
-        assert_eq!(Reservation::parse(&live.line()), Some(live));
+    }
+
+    #[test]
+    fn forged_reservations_count_only_within_their_owners_quota() {
+        let dir = std::env::temp_dir().join(format!("ds01-quota-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        std::fs::write(
+            dir.join("resource-limits.yaml"),
+            "defaults:\n  max_gpu_equivalents: 1\ndefault_group: student\ngroups:\n  student: {}\n",
+        )
+        .expect("yaml");
+        let config = Config::load_from(&dir).expect("config");
+        let ttl = Duration::from_secs(120);
+        let forged: Vec<Reservation> = ["GPU-1", "GPU-2"]
+            .iter()
+            .enumerate()
+            .map(|(i, u)| {
+                let mut r =
+                    Reservation::for_a_while(&format!("f{i}"), "mallory", vec![u.to_string()], ttl);
+                r.entry = format!("r.9.{i}");
+                r
+            })
+            .collect();
+        let kept = within_quota(forged, &[], &config, &inventory());
+        assert_eq!(kept.len(), 1, "one GPU-equivalent: one full GPU");
+        let held = [holder("h", "mallory", "GPU-0")];
+        let mut again = Reservation::for_a_while("g", "mallory", vec!["MIG-20".into()], ttl);
+        again.entry = "r.9.9".into();
+        assert!(within_quota(vec![again], &held, &config, &inventory()).is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
@@ -1154,33 +893,6 @@ mod tests {
             s.suggest(true, &["0".into(), "1".into()]),
             Err("No GPUs available (all allocated)".into())
         );
-    }
-
-    #[test]
-    fn higher_priority_waits_ahead() {
-        let dir = std::env::temp_dir().join(format!("ds01-queue-{}", std::process::id()));
-        let me = Queue::join(&dir, 10).expect("queue");
-        assert!(me.is_head());
-        let pid = std::process::id();
-        let start = process_start(pid).unwrap_or(0);
-        // A live waiter of priority 20 that came later still goes first.
-        let urgent = format!("{:06}-{:020}-{pid}-{start}", 999_999 - 20, u128::MAX / 2);
-        File::create(dir.join("queue").join(&urgent)).expect("waiter");
-        assert!(!me.is_head());
-        // A dead one is skipped, and its place cleared.
-        fs::remove_file(dir.join("queue").join(&urgent)).expect("remove");
-        let dead = format!("{:06}-{:020}-{pid}-{}", 0, 0, start + 1);
-        File::create(dir.join("queue").join(&dead)).expect("waiter");
-        assert!(me.is_head());
-        assert!(!dir.join("queue").join(&dead).exists());
-        drop(me);
-        let lock = Lock::acquire(&dir, 10, Duration::from_secs(60)).expect("lock");
-        drop(lock);
-        assert_eq!(
-            fs::read_dir(dir.join("queue")).map(|d| d.count()).ok(),
-            Some(0)
-        );
-        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -13,7 +13,9 @@ use super::pyfmt;
 use super::sources::{Notes, Sources};
 use crate::engine::{Engine, EngineError};
 use crate::model::{labels, ContainerTag};
-use bollard::models::{ContainerInspectResponse, DeviceRequest};
+use bollard::models::{
+    ContainerInspectResponse, ContainerSummary, ContainerSummaryStateEnum, DeviceRequest,
+};
 use serde_yaml::Value;
 use std::collections::HashMap;
 
@@ -418,16 +420,72 @@ fn owner_from_compose(c: &Container) -> Option<String> {
     Some(rest.split('/').next().unwrap_or("").to_string())
 }
 
-/// Every container of the host, newest first, inspected; an error when the
-/// engine does not answer for all of them.
+/// How many containers are inspected at once: enough to overlap the
+/// engine's answers, few enough for any file-descriptor limit.
+const INSPECT_AT_ONCE: usize = 16;
+
+/// Every container of the host, newest first, from one listing.  DS01's
+/// containers carry their devices in the `ds01.gpu.uuids` label; only
+/// those without it (made by other tools, or by older versions) are
+/// inspected, a few at a time.  Any engine error is an error, never "no
+/// containers".
 pub fn read_containers(engine: &Engine) -> Result<Vec<Container>, EngineError> {
     let list = engine.list_containers(true, &[], false)?;
-    let ids: Vec<String> = list.into_iter().filter_map(|s| s.id).collect();
-    Ok(engine
-        .inspect_containers(&ids)?
+    let unlabelled: Vec<String> = list
+        .iter()
+        .filter(|c| !label_complete(c))
+        .filter_map(|c| c.id.clone())
+        .collect();
+    let mut inspected: HashMap<String, Container> = HashMap::new();
+    for chunk in unlabelled.chunks(INSPECT_AT_ONCE) {
+        for c in engine.inspect_containers(chunk)? {
+            if let Some(id) = c.id.clone() {
+                inspected.insert(id, Container::from_inspect(c));
+            }
+        }
+    }
+    Ok(list
         .into_iter()
-        .map(Container::from_inspect)
+        .filter_map(|s| {
+            let id = s.id.clone()?;
+            match inspected.remove(&id) {
+                Some(c) => Some(c),
+                // Removed between the listing and its inspect: gone.
+                None if !label_complete(&s) => None,
+                None => Some(from_summary(s)),
+            }
+        })
         .collect())
+}
+
+/// Whether a listed container says which devices it holds.
+fn label_complete(s: &ContainerSummary) -> bool {
+    s.labels
+        .as_ref()
+        .is_some_and(|l| l.contains_key(labels::GPU_UUIDS))
+}
+
+/// A listed container as the reader needs it (devices from its labels).
+fn from_summary(s: ContainerSummary) -> Container {
+    let state = s.state.unwrap_or(ContainerSummaryStateEnum::EMPTY);
+    let running = matches!(
+        state,
+        ContainerSummaryStateEnum::RUNNING
+            | ContainerSummaryStateEnum::PAUSED
+            | ContainerSummaryStateEnum::RESTARTING
+    );
+    Container {
+        name: s
+            .names
+            .and_then(|n| n.into_iter().next())
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        labels: s.labels.unwrap_or_default(),
+        running,
+        status: state.to_string(),
+        ..Default::default()
+    }
 }
 
 /// Reads the engine and the inventory once per invocation.
@@ -482,7 +540,22 @@ impl Reader {
         self.sources.as_ref()?.engine.clone().ok()
     }
 
-    /// Every container of the host, newest first, inspected.
+    /// Read the containers now; an engine that does not answer is an
+    /// error (commands call this first, so that no answer is ever made of
+    /// "no containers" that were only unreadable).
+    pub fn load(&mut self) -> Result<(), EngineError> {
+        if self.containers.is_some() {
+            return Ok(());
+        }
+        let engine = match &self.sources {
+            Some(s) => s.engine.clone()?,
+            None => return Ok(()),
+        };
+        self.containers = Some(read_containers(&engine)?);
+        Ok(())
+    }
+
+    /// Every container of the host, newest first ([`Reader::load`] first).
     pub fn containers(&mut self) -> &[Container] {
         if self.containers.is_none() {
             let read = self.engine().map(|e| read_containers(&e));

@@ -8,8 +8,11 @@ pub mod allocator;
 pub mod gpu_state;
 pub mod gpus;
 pub mod limits;
+pub mod lock;
 pub mod pyfmt;
+pub mod reservations;
 pub mod sources;
+pub mod state_dir;
 pub mod username;
 
 pub use username::sanitize as sanitize_username;

@@ -23,6 +23,9 @@ pub struct Sources {
     pub config: Result<Rc<Config>, ConfigError>,
     /// The allocator's lock, reservations and queue.
     pub state_dir: PathBuf,
+    /// Whether a user may make the state directory as a private one of
+    /// their own (a machine without DS01's system configuration).
+    pub private_state: bool,
     /// How long a standalone allocation stays reserved.
     pub reservation_ttl: Duration,
     /// How long an allocation waits for the lock.
@@ -37,6 +40,7 @@ impl Sources {
     pub fn of(ctx: &mut Ctx) -> Sources {
         let s = &ctx.settings;
         let (gpu_fixture, state_dir) = (s.gpu_fixture.clone(), s.state_dir.clone());
+        let private_state = !s.system_configured;
         let reservation_ttl = Duration::from_secs(s.reservation_ttl_s);
         let lock_timeout = Duration::from_secs(s.lock_timeout_s);
         let alloc_timing = s.alloc_timing;
@@ -45,6 +49,7 @@ impl Sources {
             gpu_fixture,
             config: ctx.config(),
             state_dir,
+            private_state,
             reservation_ttl,
             lock_timeout,
             alloc_timing,

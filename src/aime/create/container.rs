@@ -274,6 +274,13 @@ fn container_labels(who: &Identity, c: &Choice, request: &Request) -> HashMap<St
         out.push((labels::CUSTOM_IMAGE.into(), custom));
         out.push((labels::DEVCONTAINER_WORKSPACE.into(), "/workspace".into()));
         out.extend(ds01.labels.iter().cloned());
+        // The devices it holds, so that one container listing tells the
+        // allocator (last: nobody else's value stands).
+        match &request.gpus {
+            Gpus::Devices(ids) => out.push((labels::GPU_UUIDS.into(), ids.join(","))),
+            Gpus::None => out.push((labels::GPU_UUIDS.into(), String::new())),
+            Gpus::Docker(_) => {}
+        }
     }
     out.into_iter().collect()
 }

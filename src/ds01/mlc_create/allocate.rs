@@ -68,12 +68,8 @@ pub fn allocate(ctx: &mut Ctx, plan: &Plan) -> Result<Option<GpuChoice>, Failure
 fn choose(ctx: &mut Ctx, alloc: &mut Allocator, plan: &Plan) -> Result<Option<GpuChoice>, Failure> {
     let user = plan.user.as_str();
     let limits = alloc.config().limits(user);
-    if let Some(max) = max_containers(&limits) {
-        let current = alloc.state.user_containers(user);
-        if current as f64 >= max {
-            let code = format!("CONTAINER_LIMIT ({current}/{})", limits::format_gpueq(max));
-            return Err(refuse(ctx, &code, user));
-        }
+    if let Err(code) = alloc.check_container_quota(user) {
+        return Err(refuse(ctx, &code, user));
     }
     let o = &plan.options;
     if o.cpu_only {
@@ -88,16 +84,6 @@ fn choose(ctx: &mut Ctx, alloc: &mut Allocator, plan: &Plan) -> Result<Option<Gp
         });
     }
     from_quota(ctx, alloc, plan, &limits).map(Some)
-}
-
-/// `max_containers_per_user` (default 3); None when unlimited.
-fn max_containers(limits: &Limits) -> Option<f64> {
-    match limits.get("max_containers_per_user") {
-        None => Some(3.0),
-        Some(serde_yaml::Value::Null) => None,
-        Some(serde_yaml::Value::String(s)) if s == "unlimited" => None,
-        Some(v) => limits::py_float(v),
-    }
 }
 
 /// One slot (`allocate`) or several (`allocate-multi`) within the quota.
