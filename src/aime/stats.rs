@@ -80,12 +80,9 @@ fn figures(s: &ContainerStatsResponse) -> Figures {
 }
 
 pub fn run(ctx: &mut Ctx) -> Outcome {
-    // The original discards docker's errors here: a failure reads as
-    // "nothing running".
-    let running = ctx
-        .engine()
-        .and_then(|e| e.list_containers(false, &[], false))
-        .unwrap_or_default();
+    // An engine that does not answer is an error with docker's message
+    // (the original discarded it and said nothing was running).
+    let running = ctx.engine()?.list_containers(false, &[], false)?;
     let ids: Vec<String> = running.iter().filter_map(|c| c.id.clone()).collect();
     let samples = match ctx.engine() {
         Ok(e) if !ids.is_empty() => e.stats(&ids),

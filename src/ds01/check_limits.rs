@@ -12,7 +12,8 @@
 //!   ([`Reader::user_slots`]), and the host's GPUs from the same inventory
 //!   (`nvidia-smi -L`: MIG devices, else physical GPUs);
 //! - containers: those labelled `ds01.user=<user>` (all states, and
-//!   running), from the engine; an engine that does not answer counts 0;
+//!   running), from the same one container listing as the GPU slots; an
+//!   engine that does not answer is an error (the original counted 0);
 //! - memory and tasks in use: the user slice's cgroup files;
 //! - storage in use: the disk usage (`du -s`) of `$HOME/workspace`, or of
 //!   `$HOME` when the workspace holds less than 1 GB;
@@ -64,6 +65,9 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
         .map_or_else(|| ctx.caller.login.clone(), str::to_string);
     let home = ctx.env.get("HOME").unwrap_or_default().to_string();
     let mut system = System::new(Sources::of(ctx), home);
+    // One listing serves every count; an engine that does not answer is an
+    // error (the original counted 0 containers and 0 GPUs).
+    system.reader.load()?;
     let dashboard = run(&user, verbose, &mut system);
     // The notes explain a dashboard that failed too: print them either way.
     for note in system.sources.take_notes() {
@@ -136,17 +140,18 @@ impl Probe for System {
         self.reader.user_slots(user).len() as u64
     }
 
+    /// From the reader's one listing (`docker ps -a` and `docker ps`
+    /// filtered by `ds01.user` in the original).
     fn containers(&mut self, user: &str) -> (u64, u64) {
-        let Ok(engine) = self.sources.engine.clone() else {
-            return (0, 0);
-        };
-        let label = [format!("{}={user}", labels::USER)];
-        let count = |all: bool| {
-            engine
-                .list_containers(all, &label, false)
-                .map_or(0, |l| l.len() as u64)
-        };
-        (count(true), count(false))
+        let mine: Vec<bool> = self
+            .reader
+            .containers()
+            .iter()
+            .filter(|c| c.label(labels::USER) == user)
+            .map(|c| c.running)
+            .collect();
+        let running = mine.iter().filter(|r| **r).count();
+        (mine.len() as u64, running as u64)
     }
 
     fn devices(&mut self) -> (u64, u64) {

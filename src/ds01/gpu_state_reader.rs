@@ -10,8 +10,8 @@
 //! - a container labelled `ds01.interface=api` is listed under its own
 //!   `api` heading by `by-interface`/`json-by-interface` (the original died
 //!   with a `KeyError` traceback).
-//! - an engine that does not answer reads as "no containers", as the
-//!   original's failed `docker ps` did.
+//! - an engine that does not answer is an error (the docker CLI's message,
+//!   exit 1); the original's failed `docker ps` read as "no containers".
 
 use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
