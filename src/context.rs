@@ -9,6 +9,7 @@
 //! [`Ctx::orchestrated`] (banners silenced) and may capture what it
 //! prints with [`Ctx::capture`].
 
+use crate::aime::create::CreatePolicy;
 use crate::engine::{Engine, EngineError};
 use crate::identity::Identity;
 use crate::policy::limits::{Config, ConfigError};
@@ -160,6 +161,9 @@ pub struct Ctx {
     pub settings: Settings,
     pub mode: Mode,
     pub prompter: Prompter,
+    /// Who decides a create's GPUs and quotas (DS01's allocator on a DS01
+    /// server); none: AIME's own rules.
+    pub create_policy: Option<Rc<dyn CreatePolicy>>,
     out: Sink,
     err: Sink,
     engine: Option<Rc<Engine>>,
@@ -181,6 +185,7 @@ impl Ctx {
             caller,
             env,
             prompter: Prompter::Terminal,
+            create_policy: None,
             out: Sink::Stdout,
             err: Sink::Stderr,
             engine: None,

@@ -40,6 +40,10 @@ pub fn run(argv: Vec<OsString>) -> i32 {
         .unwrap_or_default();
     let rest = args.split_off(1);
     let mut ctx = context::Ctx::from_process();
+    // On a DS01 server every create goes through the allocator and quotas.
+    if ctx.settings.ds01_installed {
+        ctx.create_policy = Some(std::rc::Rc::new(ds01::create_policy::AllocatorPolicy));
+    }
     let outcome = match registry::find(&invoked, ctx.settings.ds01_installed) {
         Some(found) => found.run(&mut ctx, &rest),
         None => commands::ds01_main(&mut ctx, &invoked, &rest),

@@ -4,6 +4,7 @@
 
 pub mod check_limits;
 pub mod container_exit;
+pub mod create_policy;
 pub mod get_resource_limits;
 pub mod gpu_allocator;
 pub mod gpu_availability_checker;

@@ -24,7 +24,8 @@ use std::collections::BTreeMap;
 
 pub use container::Plan;
 pub use request::{
-    parse_cpus, parse_size, parse_swap, split_label, ContainerLimits, Ds01Extensions, Gpus, Request,
+    parse_cpus, parse_size, parse_swap, split_label, Admitted, ContainerLimits, CreatePolicy,
+    Ds01Extensions, Gpus, Request,
 };
 
 /// The catalog's frameworks for one architecture.
@@ -107,6 +108,16 @@ pub fn create(ctx: &mut Ctx, request: &Request) -> Outcome {
 /// The exists check, the plan and its execution, and the closing words.
 fn make(ctx: &mut Ctx, request: &Request, choice: &Choice) -> Outcome {
     let tag = ContainerTag::new(&choice.name, ctx.caller.uid).to_string();
+    // Refused before anything is made (the original let docker fail
+    // halfway, leaving the committed image behind).
+    if !crate::model::tag::valid_image_tag(&tag) {
+        return Err(Failure::stdout(
+            1,
+            colour::expand(&format!(
+                "\n{{ERROR}}Container not created: docker cannot name a container or an image tag {tag} (letters, digits, _ . - only, starting with a letter or digit, at most 128 characters){{RESET}}\n\n"
+            )),
+        ));
+    }
     // One exact lookup, not a listing of every container on the host.
     let exists = ctx
         .engine()?
@@ -122,6 +133,12 @@ fn make(ctx: &mut Ctx, request: &Request, choice: &Choice) -> Outcome {
         );
         return super::list::show(ctx, true, &[]);
     }
+    // The server's word on GPUs and quotas, held until the container exists.
+    let admitted = match ctx.create_policy.clone() {
+        Some(policy) => Some(policy.admit(ctx, request, &tag)?),
+        None => None,
+    };
+    let request = admitted.as_ref().map_or(request, |a| &a.request);
     say(
         ctx,
         &format!(
@@ -131,6 +148,7 @@ fn make(ctx: &mut Ctx, request: &Request, choice: &Choice) -> Outcome {
     );
     let plan = Plan::new(ctx, request, choice)?;
     plan.execute(ctx)?;
+    drop(admitted);
     say(
         ctx,
         &format!(

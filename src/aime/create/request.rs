@@ -50,6 +50,26 @@ pub struct Ds01Extensions {
     pub limits: ContainerLimits,
     /// Labels beyond the ones create writes itself.
     pub labels: Vec<(String, String)>,
+    /// The devices were given by DS01's allocator already (its
+    /// `mlc-create`); never set from a command line.
+    pub allocated: bool,
+}
+
+/// How a server decides a create's GPUs and quotas.  Tier 1 asks it (when
+/// the context has one) right before anything is made; DS01 installs its
+/// allocator here, so Tier 1 never reads DS01's configuration.
+pub trait CreatePolicy {
+    /// The request as it may go ahead (devices and labels decided), and
+    /// what must be kept alive until the container exists (a
+    /// reservation); or the refusal to show.
+    fn admit(&self, ctx: &mut Ctx, request: &Request, tag: &str) -> Result<Admitted, Failure>;
+}
+
+/// A request a [`CreatePolicy`] let through.
+pub struct Admitted {
+    pub request: Request,
+    /// Held until the create is over.
+    pub hold: Box<dyn std::any::Any>,
 }
 
 /// Everything `mlc create` was told; what is missing is asked for (or, in
@@ -148,11 +168,26 @@ fn ds01_extensions(m: &Matches) -> Result<Option<Ds01Extensions>, Failure> {
             .transpose()?,
         cgroup_parent: m.value("cgroup_parent").map(str::to_string),
     };
+    let labels: Vec<(String, String)> = labels.iter().map(|l| split_label(l)).collect();
+    if let Some((key, _)) = labels.iter().find(|(k, _)| reserved_label(k)) {
+        return Err(invalid(
+            "--ds01-label",
+            &format!("{key} is set by ds01 itself"),
+        ));
+    }
     Ok(Some(Ds01Extensions {
         image: m.value("image").map(str::to_string),
         limits,
-        labels: labels.iter().map(|l| split_label(l)).collect(),
+        labels,
+        allocated: false,
     }))
+}
+
+/// Labels the tools set and read (owner, devices, interface): nobody may
+/// give them on the command line, or a container could be handed to
+/// another user or hold GPUs it does not have.
+fn reserved_label(key: &str) -> bool {
+    key == crate::model::labels::AIME || key.starts_with("aime.mlc.") || key.starts_with("ds01.")
 }
 
 /// `KEY=VALUE` (a bare `KEY` is an empty value), as `docker --label`.

@@ -123,6 +123,7 @@ fn request(plan: &Plan, gpu: Option<&GpuChoice>, labels: Vec<(String, String)>) 
             image: (!o.image.is_empty()).then(|| o.image.clone()),
             limits,
             labels,
+            allocated: true,
         }),
     };
     (request, all_applied)
