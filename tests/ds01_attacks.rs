@@ -1,0 +1,591 @@
+//! The attacks of a hostile local user on the allocator's shared state and
+//! on other users' containers, replayed with real accounts against a real
+//! engine: each one must fail safely (the target untouched, no device held
+//! twice, no quota exceeded, the other user unaffected).
+//!
+//! Users: `dsatk-alice`, `dsatk-bob` (victims) and `dsatk-mallory`
+//! (attacker), uids 24101-24103, made once and kept.  Needs root, an engine
+//! (`DOCKER_HOST`, compat-tests/engine) and `runuser`-free uid switching
+//! (std's `CommandExt::uid`).
+
+mod support;
+
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use support::{docker, docker_ok, BASE};
+
+const ALICE: (u32, &str) = (24101, "dsatk-alice");
+const BOB: (u32, &str) = (24102, "dsatk-bob");
+const MALLORY: (u32, &str) = (24103, "dsatk-mallory");
+const GPUS: &str = "\
+GPU 0: NVIDIA A100-SXM4-40GB (UUID: GPU-a0a0a0a0-1111-2222-3333-000000000000)
+GPU 1: NVIDIA A100-SXM4-40GB (UUID: GPU-b1b1b1b1-1111-2222-3333-111111111111)
+GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-c2c2c2c2-1111-2222-3333-222222222222)
+";
+const LIMITS: &str = "defaults:\n  max_gpu_equivalents: 1\n  max_gpu_slots_per_container: 1\n  \
+max_containers_per_user: 3\n  allow_full_gpu: true\ndefault_group: student\ngroups:\n  student: {}\n";
+
+/// Accounts are made once per run, one test at a time.
+static SETUP: Mutex<()> = Mutex::new(());
+
+/// Why the attacks cannot run here, if they cannot.
+fn unable() -> Option<String> {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Some("needs root (accounts and uid switching)".into());
+    }
+    if let Err(why) = support::engine_ready() {
+        return Some(why);
+    }
+    None
+}
+
+macro_rules! need_setup {
+    () => {
+        if let Some(why) = unable() {
+            assert!(
+                std::env::var_os(support::NEED_ENGINE_ENV).is_none(),
+                "ds01_attacks: {why}"
+            );
+            eprintln!("ds01_attacks: skipped: {why}");
+            return;
+        }
+        accounts();
+    };
+}
+
+fn accounts() {
+    let _guard = SETUP.lock().unwrap_or_else(|e| e.into_inner());
+    for (uid, name) in [ALICE, BOB, MALLORY] {
+        if ds01::identity::user_by_name(name).is_some() {
+            continue;
+        }
+        let out = Command::new("useradd")
+            .args([
+                "-M",
+                "-u",
+                &uid.to_string(),
+                "-U",
+                "-d",
+                "/nonexistent",
+                name,
+            ])
+            .output()
+            .expect("useradd");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// A scratch area: configuration, GPU fixture, state directory; removed
+/// (with the containers named after it) when dropped.
+struct Scene {
+    dir: PathBuf,
+    tag: String,
+}
+
+impl Scene {
+    /// `prepared`: the state directory as the package makes it; otherwise
+    /// only the directory itself (root's, 1777), as before its first use.
+    fn new(tag: &str, prepared: bool) -> Scene {
+        let dir = std::env::temp_dir().join(format!("ds01-atk-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("config")).expect("scratch");
+        std::fs::write(dir.join("config/resource-limits.yaml"), LIMITS).expect("limits");
+        std::fs::write(dir.join("gpus"), GPUS).expect("gpus");
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        let state = dir.join("state");
+        if prepared {
+            let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+                .args(["prepare-state"])
+                .arg(&state)
+                .output()
+                .expect("prepare-state");
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        } else {
+            std::fs::create_dir(&state).expect("state");
+            std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o1777))
+                .expect("chmod");
+        }
+        Scene {
+            dir,
+            tag: format!("dsatk{tag}"),
+        }
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.join("state")
+    }
+
+    /// `ds01 ARGS` as `who` (None: root), with the scene's configuration.
+    fn run(&self, who: Option<(u32, &str)>, args: &[&str]) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
+        cmd.args(args)
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("HOME", "/")
+            .env("DS01_CONFIG_DIR", self.dir.join("config"))
+            .env("DS01_GPU_FIXTURE", self.dir.join("gpus"))
+            .env("DS01_STATE_DIR", self.state())
+            .env("DS01_LOCK_TIMEOUT", "10")
+            .stdin(Stdio::null());
+        if let Ok(host) = std::env::var("DOCKER_HOST") {
+            cmd.env("DOCKER_HOST", host);
+        }
+        if let Some((uid, name)) = who {
+            cmd.uid(uid).gid(uid).env("USER", name);
+        }
+        cmd.output().expect("run ds01")
+    }
+
+    /// A shell command as `who` (the attacker's own tools).
+    fn shell(&self, who: (u32, &str), script: &str) -> Output {
+        Command::new("/bin/sh")
+            .args(["-c", script])
+            .current_dir(&self.dir)
+            .uid(who.0)
+            .gid(who.0)
+            .output()
+            .expect("run sh")
+    }
+
+    /// A container `name` of `who` holding `uuid` (labelled as ds01 makes
+    /// them, so one listing shows the device).
+    fn holder(&self, name: &str, who: (u32, &str), uuid: &str) {
+        let full = format!("{}-{name}._.{}", self.tag, who.0);
+        assert!(docker_ok(&[
+            "create",
+            "--name",
+            &full,
+            "--label",
+            &format!("ds01.user={}", who.1),
+            "--label",
+            "ds01.managed=true",
+            "--label",
+            &format!("ds01.gpu.uuids={uuid}"),
+            BASE,
+            "true",
+        ]));
+    }
+}
+
+impl Drop for Scene {
+    fn drop(&mut self) {
+        let out = docker(&["ps", "-aq", "--filter", &format!("name={}", self.tag)]);
+        for id in String::from_utf8_lossy(&out.stdout).split_whitespace() {
+            docker(&["rm", "-f", id]);
+        }
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// The device an allocation answered with (`DOCKER_ID=...`).
+fn device_of(o: &Output) -> Option<String> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("DOCKER_ID=").map(str::to_string))
+}
+
+/// A file standing for `/etc/shadow`: root's, mode 0600.
+fn victim_file(dir: &Path) -> PathBuf {
+    let p = dir.join("shadow");
+    std::fs::write(&p, "root:secret\n").expect("victim");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    p
+}
+
+fn untouched(p: &Path) {
+    let meta = std::fs::symlink_metadata(p).expect("victim exists");
+    assert_eq!(meta.mode() & 0o7777, 0o600, "{} changed mode", p.display());
+    assert_eq!(meta.uid(), 0);
+    assert_eq!(std::fs::read_to_string(p).expect("read"), "root:secret\n");
+}
+
+#[test]
+fn planted_symlinks_never_redirect_roots_writes() {
+    need_setup!();
+    let s = Scene::new("links", false);
+    let victim = victim_file(&s.dir);
+    for name in [
+        "gpu-allocator.lock",
+        "gpu-reservations",
+        "device-cache",
+        "queue",
+        "reservations",
+    ] {
+        let o = s.shell(MALLORY, &format!("ln -s {} state/{name}", victim.display()));
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    for args in [
+        vec!["gpu_allocator_v2", "status"],
+        vec!["gpu_allocator_v2", "release-stale"],
+        vec![
+            "gpu_allocator_v2",
+            "allocate",
+            ALICE.1,
+            "x._.24101",
+            "1",
+            "10",
+        ],
+    ] {
+        let o = s.run(None, &args);
+        assert!(!o.status.success(), "{args:?} went on: {}", text(&o));
+        assert!(text(&o).contains("symbolic link"), "{args:?}: {}", text(&o));
+        untouched(&victim);
+    }
+}
+
+#[test]
+fn the_lock_and_queue_cannot_be_taken_over() {
+    need_setup!();
+    let s = Scene::new("takeover", true);
+    for script in [
+        "rm -f state/gpu-allocator.lock",
+        "chmod 000 state/queue",
+        "rm -rf state/reservations",
+        "mv state/queue state/q2",
+    ] {
+        let o = s.shell(MALLORY, script);
+        assert!(!o.status.success(), "{script} succeeded");
+    }
+    let o = s.run(
+        Some(ALICE),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            ALICE.1,
+            "a._.24101",
+            "1",
+            "10",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+#[test]
+fn a_forged_waiter_blocks_nobody() {
+    need_setup!();
+    let s = Scene::new("queue", true);
+    let init_start = std::fs::read_to_string("/proc/1/stat")
+        .ok()
+        .and_then(|t| {
+            t.rsplit(')')
+                .next()?
+                .split_whitespace()
+                .nth(19)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "0".into());
+    // Pid 1 (root's), best priority; and a waiter that died.
+    let script = format!(
+        "touch state/queue/000000-00000000000000000000-1-{init_start} \
+         state/queue/000000-00000000000000000001-999999-1"
+    );
+    assert!(s.shell(MALLORY, &script).status.success());
+    let started = Instant::now();
+    let o = s.run(
+        Some(ALICE),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            ALICE.1,
+            "a._.24101",
+            "1",
+            "10",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "waited behind a forged entry"
+    );
+}
+
+#[test]
+fn garbage_stops_decisions_and_drops_no_reservation() {
+    need_setup!();
+    let s = Scene::new("garbage", true);
+    let bob = s.run(
+        Some(BOB),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            BOB.1,
+            "b._.24102",
+            "1",
+            "10",
+        ],
+    );
+    let bobs = device_of(&bob).expect("bob got a device");
+    assert!(s
+        .shell(MALLORY, "printf 'garbage\\n' > state/reservations/r.x")
+        .status
+        .success());
+    let refused = s.run(
+        Some(ALICE),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            ALICE.1,
+            "a._.24101",
+            "1",
+            "10",
+        ],
+    );
+    assert!(
+        !refused.status.success(),
+        "decided over garbage: {}",
+        text(&refused)
+    );
+    assert!(text(&refused).contains(MALLORY.1), "{}", text(&refused));
+    assert!(s
+        .shell(MALLORY, "rm state/reservations/r.x")
+        .status
+        .success());
+    let alice = s.run(
+        Some(ALICE),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            ALICE.1,
+            "a._.24101",
+            "1",
+            "10",
+        ],
+    );
+    assert_ne!(
+        device_of(&alice),
+        Some(bobs),
+        "bob's reservation was dropped"
+    );
+}
+
+#[test]
+fn forged_reservations_take_nothing_from_others() {
+    need_setup!();
+    let s = Scene::new("forge", true);
+    // Every GPU, for ten years, in bob's container's name.
+    let far = 4_000_000_000u64;
+    let mut script = String::new();
+    for (i, uuid) in [
+        "GPU-a0a0a0a0-1111-2222-3333-000000000000",
+        "GPU-b1b1b1b1-1111-2222-3333-111111111111",
+        "GPU-c2c2c2c2-1111-2222-3333-222222222222",
+    ]
+    .iter()
+    .enumerate()
+    {
+        script.push_str(&format!(
+            "printf 'bobjob{i}._.24102\\t{uuid}\\t0\\t0\\t{far}\\n' > state/reservations/r.{}.{i}.1; ",
+            MALLORY.0
+        ));
+    }
+    assert!(s.shell(MALLORY, &script).status.success());
+    let alice = s.run(
+        Some(ALICE),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            ALICE.1,
+            "a._.24101",
+            "1",
+            "10",
+        ],
+    );
+    assert!(alice.status.success(), "{}", text(&alice));
+    let bob = s.run(
+        Some(BOB),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            BOB.1,
+            "b._.24102",
+            "1",
+            "10",
+        ],
+    );
+    assert!(
+        bob.status.success(),
+        "bob's quota was filled: {}",
+        text(&bob)
+    );
+    assert_ne!(device_of(&alice), device_of(&bob));
+}
+
+#[test]
+fn nobody_releases_another_users_reservation() {
+    need_setup!();
+    let s = Scene::new("release", true);
+    let bob = s.run(
+        Some(BOB),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            BOB.1,
+            "b._.24102",
+            "1",
+            "10",
+        ],
+    );
+    let bobs = device_of(&bob).expect("bob got a device");
+    let o = s.run(Some(MALLORY), &["gpu_allocator_v2", "release", "b._.24102"]);
+    assert!(!text(&o).contains("Released"), "{}", text(&o));
+    let status = s.run(Some(ALICE), &["gpu_allocator_v2", "status", "--json"]);
+    assert!(text(&status).contains(&bobs), "{}", text(&status));
+}
+
+#[test]
+fn a_device_held_by_a_container_is_never_given_again() {
+    need_setup!();
+    let s = Scene::new("held", true);
+    s.holder("job", BOB, "GPU-a0a0a0a0-1111-2222-3333-000000000000");
+    // Files a forger might hope the allocator reads.
+    let script = "printf 'x\\t\\t\\n' > state/device-cache; printf 'x\\n' > state/gpu-reservations";
+    assert!(s.shell(MALLORY, script).status.success());
+    let mut given = Vec::new();
+    for (i, who) in [ALICE, MALLORY].iter().enumerate() {
+        let c = format!("c{i}._.{}", who.0);
+        let o = s.run(
+            Some(*who),
+            &["gpu_allocator_v2", "allocate", who.1, &c, "1", "10"],
+        );
+        given.extend(device_of(&o));
+    }
+    assert!(
+        !given.iter().any(|d| d.starts_with("GPU-a0a0a0a0")),
+        "bob's GPU given again: {given:?}"
+    );
+}
+
+#[test]
+fn numbers_that_are_not_numbers_are_refused() {
+    need_setup!();
+    let s = Scene::new("nan", true);
+    for max in ["nan", "inf", "-inf", "1e999"] {
+        let o = s.run(
+            Some(MALLORY),
+            &[
+                "gpu_allocator_v2",
+                "allocate",
+                MALLORY.1,
+                "m._.24103",
+                max,
+                "10",
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{max}: {}", text(&o));
+    }
+}
+
+#[test]
+fn reserved_labels_and_untaggable_names_make_nothing() {
+    need_setup!();
+    let s = Scene::new("labels", true);
+    let before = support::docker_out(&["images", "-q"]);
+    let long = "a".repeat(300);
+    for args in [
+        vec![
+            "mlc",
+            "create",
+            "lbl",
+            "custom",
+            "1",
+            "-s",
+            "--image",
+            BASE,
+            "--ds01-label",
+            "aime.mlc.USER=dsatk-bob",
+        ],
+        vec![
+            "mlc",
+            "create",
+            "lbl",
+            "custom",
+            "1",
+            "-s",
+            "--image",
+            BASE,
+            "--ds01-label",
+            "ds01.gpu.uuids=GPU-a0a0a0a0-1111-2222-3333-000000000000",
+        ],
+        vec!["mlc", "create", &long, "custom", "1", "-s", "--image", BASE],
+    ] {
+        let o = s.run(Some(MALLORY), &args);
+        assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    }
+    assert!(!docker_ok(&["inspect", &format!("lbl._.{}", MALLORY.0)]));
+    assert_eq!(
+        support::docker_out(&["images", "-q"]),
+        before,
+        "an image was left"
+    );
+}
+
+#[test]
+fn the_caller_is_who_the_kernel_says() {
+    need_setup!();
+    let s = Scene::new("sudo", true);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
+    cmd.args(["mlc-create-wrapper", "sudo1", "pytorch", "--dry-run"])
+        .env("SUDO_USER", BOB.1)
+        .env("DS01_CONFIG_DIR", s.dir.join("config"))
+        .env("DS01_GPU_FIXTURE", s.dir.join("gpus"))
+        .env("DS01_STATE_DIR", s.state())
+        .env("HOME", "/tmp")
+        .uid(MALLORY.0)
+        .gid(MALLORY.0);
+    let o = cmd.output().expect("run");
+    let out = text(&o);
+    assert!(out.contains(&format!("for user '{}'", MALLORY.1)), "{out}");
+    assert!(!out.contains(BOB.1), "{out}");
+}
+
+#[test]
+fn an_unreachable_engine_is_an_error_everywhere() {
+    need_setup!();
+    let s = Scene::new("down", true);
+    for args in [
+        vec!["gpu_allocator_v2", "status"],
+        vec!["gpu-availability-checker", "available"],
+        vec!["gpu-state-reader", "all"],
+        vec!["check-limits"],
+        vec!["mlc", "stats"],
+    ] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
+        cmd.args(&args)
+            .env_clear()
+            .env("DOCKER_HOST", "unix:///nonexistent.sock")
+            .env("DS01_CONFIG_DIR", s.dir.join("config"))
+            .env("DS01_GPU_FIXTURE", s.dir.join("gpus"))
+            .env("DS01_STATE_DIR", s.state())
+            .env("USER", ALICE.1)
+            .uid(ALICE.0)
+            .gid(ALICE.0);
+        let o = cmd.output().expect("run");
+        assert_ne!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
+        assert!(
+            text(&o).contains("Cannot connect to the Docker daemon"),
+            "{args:?}: {}",
+            text(&o)
+        );
+    }
+}
