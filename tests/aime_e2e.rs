@@ -350,6 +350,14 @@ fn inspect_matches_the_recorded_originals() {
                 }
                 sort_mounts(&mut reference);
                 sort_mounts(&mut ours);
+                // Ours carries the final container's labels but `aime.mlc`
+                // (deliberately: visible and counted while it lives); AIME's
+                // had none.  Everything else must be the same.
+                let labels = ours["Config"]["Labels"].take();
+                if labels["aime.mlc.USER"].is_null() || !labels["aime.mlc"].is_null() {
+                    problems.push(format!("{session}: setup container labels: {labels}"));
+                }
+                ours["Config"]["Labels"] = reference["Config"]["Labels"].clone();
                 let mut diffs = Vec::new();
                 differences(&reference, &ours, "", &mut diffs);
                 problems.extend(diffs.into_iter().map(|d| {
@@ -544,6 +552,40 @@ fn killed_after_setup_container_created() {
     assert_eq!(c["State"]["Status"], "created");
     assert!(s.image.is_none());
     recover(&run, None, 0);
+}
+
+/// The setup container of a killed create is the user's to see and
+/// remove: `mlc remove` takes it away and leaves the catalog's image.
+#[test]
+fn mlc_remove_cleans_up_a_killed_create() {
+    if !ready("mlc_remove_cleans_up_a_killed_create") {
+        return;
+    }
+    let run = killed_create(
+        "removed-by-user",
+        KillRule {
+            matches: is_create,
+            nth: 1,
+            when: When::BeforeResponse,
+        },
+    );
+    let c = seen(&run.tag, &run.repo)
+        .container
+        .expect("the setup container exists");
+    assert!(label(&c, "aime.mlc.USER").is_some(), "unlabelled: {c}");
+    let mut cmd = run.user.command(
+        run.bin.join("mlc").to_str().unwrap(),
+        &run.bin,
+        &run.catalog,
+    );
+    cmd.args(["remove", &run.name, "-s", "-f"]);
+    let (code, out, err) = run_with_input(cmd, "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(inspect(&run.tag).is_none(), "still there:\n{out}{err}");
+    assert!(
+        image_id(&format!("{}:latest", run.repo)).is_some(),
+        "the catalog's image was deleted"
+    );
 }
 
 #[test]

@@ -12,6 +12,8 @@ pub struct Mine {
     pub tag: String,
     pub name: String,
     pub running: bool,
+    /// The setup container of an interrupted create (no image of its own).
+    pub setup: bool,
 }
 
 /// The user's containers (label `aime.mlc.USER=<login>`), newest first,
@@ -29,10 +31,17 @@ pub fn user_containers(ctx: &mut Ctx) -> Result<Vec<Mine>, Failure> {
                 .state
                 .map(|s| matches!(s.to_string().as_str(), "running" | "paused" | "restarting"))
                 .unwrap_or(false);
+            // Listed by its user label, without AIME's mark of a finished
+            // container: the setup container of an interrupted create.
+            let setup = !c
+                .labels
+                .as_ref()
+                .is_some_and(|l| l.contains_key(labels::AIME));
             Some(Mine {
                 name: ContainerTag::parse(&tag).name,
                 tag,
                 running,
+                setup,
             })
         })
         .collect())

@@ -30,7 +30,13 @@ pub fn run(ctx: &mut Ctx, m: &Matches) -> Outcome {
     let (name, tag) = (chosen.name.as_str(), chosen.tag.as_str());
     // The image is the container's own (the original looked it up with an
     // unanchored name filter: see docs/deviations.md).
-    let image = container_image(ctx, tag);
+    // A setup container left by an interrupted create runs the catalog's
+    // image, which is nobody's to delete.
+    let image = if chosen.setup {
+        Ok(None)
+    } else {
+        container_image(ctx, tag)
+    };
     say(ctx, name, " {NEUTRAL}deleting container ...{RESET}");
     if let Err(e) = ctx.engine().and_then(|e| e.remove_container(tag)) {
         ctx.err(&format!("{e}\n"));

@@ -223,9 +223,23 @@ fn cli_defaults() -> HostConfig {
 
 const X11: &str = "/tmp/.X11-unix:/tmp/.X11-unix";
 
-/// The setup container (AIME's `docker run ... bash -c SETUP`).
-fn setup_body(who: &Identity, c: &Choice, rocm: bool, base: &HostConfig) -> ContainerCreateBody {
+/// The setup container (AIME's `docker run ... bash -c SETUP`), labelled
+/// as the container it becomes but for `aime.mlc` itself, which marks a
+/// finished one.  AIME's had no labels, so an interrupted create left it
+/// invisible and uncounted; with these, the allocator counts its devices
+/// for its user, and a rerun or `mlc remove` finds it.  (The committed
+/// image inherits these labels; the final container sets the same values.)
+fn setup_body(
+    who: &Identity,
+    c: &Choice,
+    rocm: bool,
+    base: &HostConfig,
+    labels: HashMap<String, String>,
+) -> ContainerCreateBody {
+    let mut labels = labels;
+    labels.remove(labels::AIME);
     ContainerCreateBody {
+        labels: Some(labels),
         image: Some(c.image.clone()),
         cmd: Some(vec![
             "bash".into(),
@@ -381,7 +395,7 @@ impl Plan {
             None => c.image.clone(),
         };
         Ok(Plan {
-            setup: setup_body(&who, c, rocm, &base),
+            setup: setup_body(&who, c, rocm, &base, container_labels(&who, c, request)),
             final_body: final_body(&who, c, request, final_image, env, base),
             tag,
             image: c.image.clone(),
@@ -451,7 +465,7 @@ impl Plan {
         let leftover = engine
             .find_container(&self.tag)
             .map_err(|e| step_failed("looking for a leftover setup container", e.to_string()))?
-            .is_some_and(|c| !super::has_aime_label(&c));
+            .is_some_and(|c| !super::is_made(&c));
         if leftover {
             engine
                 .remove_container_force(&self.tag)

@@ -122,7 +122,7 @@ fn make(ctx: &mut Ctx, request: &Request, choice: &Choice) -> Outcome {
     let exists = ctx
         .engine()?
         .find_container(&tag)?
-        .is_some_and(|c| has_aime_label(&c));
+        .is_some_and(|c| is_made(&c));
     if exists {
         say(
             ctx,
@@ -243,10 +243,12 @@ fn show_info(ctx: &mut Ctx, allowed: &[String], arch: &str, frameworks: &Framewo
     Ok(0)
 }
 
-/// The docker names of the caller's containers.
+/// The docker names of the caller's containers (a setup container left by
+/// an interrupted create does not take its name: the create cleans it up).
 fn user_tags(ctx: &mut Ctx) -> Result<Vec<String>, Failure> {
     Ok(common::user_containers(ctx)?
         .into_iter()
+        .filter(|c| !c.setup)
         .map(|c| c.tag)
         .collect())
 }
@@ -433,13 +435,12 @@ fn ask_name(ctx: &mut Ctx, first: Option<&str>) -> Result<String, Failure> {
     }
 }
 
-/// Whether a container carries AIME's `aime.mlc` label (made by mlc, as
-/// opposed to a setup container left by an interrupted create).
-pub(crate) fn has_aime_label(c: &bollard::models::ContainerInspectResponse) -> bool {
-    c.config
-        .as_ref()
-        .and_then(|cfg| cfg.labels.as_ref())
-        .is_some_and(|l| l.contains_key(labels::AIME))
+/// Whether a container is one that mlc made (AIME's `aime.mlc` label), as
+/// opposed to the setup container of an interrupted create, which a rerun
+/// removes.
+pub(crate) fn is_made(c: &bollard::models::ContainerInspectResponse) -> bool {
+    let labels = c.config.as_ref().and_then(|cfg| cfg.labels.as_ref());
+    labels.is_some_and(|l| l.contains_key(labels::AIME))
 }
 
 /// A mount directory's words.
