@@ -157,12 +157,25 @@ impl Inventory {
 
     /// Parse `nvidia-smi -L` output.  Lines that are neither a GPU line nor
     /// a MIG line under a GPU are ignored.
+    ///
+    /// A UUID or GPU index seen before is left out: one device is one slot
+    /// (a list naming a UUID twice would give one device to two users).
     pub fn parse_list(text: &str) -> Inventory {
         let mut inventory = Inventory::default();
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        // MIG lines belong to the GPU line above them, if that one counted.
+        let mut under_kept_gpu = false;
         for line in text.lines() {
             if let Some(gpu) = parse_gpu_line(line) {
-                inventory.gpus.push(gpu);
+                let index_seen = inventory.gpus.iter().any(|g| g.index == gpu.index);
+                under_kept_gpu = !index_seen && seen.insert(gpu.uuid.clone());
+                if under_kept_gpu {
+                    inventory.gpus.push(gpu);
+                }
             } else if let Some((profile, device, uuid)) = parse_mig_line(line) {
+                if !under_kept_gpu || !seen.insert(uuid.clone()) {
+                    continue;
+                }
                 if let Some(parent) = inventory.gpus.last_mut() {
                     parent.mig_mode = true;
                     inventory.migs.push(MigDevice {
@@ -369,6 +382,21 @@ mod tests {
             }
         }
         text
+    }
+
+    #[test]
+    fn a_device_listed_twice_is_one_device() {
+        let inv = Inventory::parse_list(
+            "GPU 0: A (UUID: GPU-0)\nGPU 1: A (UUID: GPU-0)\nGPU 0: A (UUID: GPU-9)\n\
+             \x20 MIG 1g.10gb Device 0: (UUID: MIG-1)\n\
+             GPU 2: A (UUID: GPU-2)\n\
+             \x20 MIG 1g.10gb Device 0: (UUID: MIG-2)\n\
+             \x20 MIG 1g.10gb Device 1: (UUID: MIG-2)\n",
+        );
+        let gpus: Vec<&str> = inv.gpus.iter().map(|g| g.uuid.as_str()).collect();
+        assert_eq!(gpus, ["GPU-0", "GPU-2"]);
+        let migs: Vec<&str> = inv.migs.iter().map(|m| m.uuid.as_str()).collect();
+        assert_eq!(migs, ["MIG-2"]);
     }
 
     #[test]
