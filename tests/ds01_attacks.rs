@@ -29,8 +29,9 @@ GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-c2c2c2c2-1111-2222-3333-222222222222)
 const LIMITS: &str = "defaults:\n  max_gpu_equivalents: 1\n  max_gpu_slots_per_container: 1\n  \
 max_containers_per_user: 3\n  allow_full_gpu: true\ndefault_group: student\ngroups:\n  student: {}\n";
 
-/// Accounts are made once per run, one test at a time.
-static SETUP: Mutex<()> = Mutex::new(());
+/// One attack at a time: they share the accounts and the engine (a device
+/// one scene's container holds counts in every scene).
+static SERIAL: Mutex<()> = Mutex::new(());
 
 /// Why the attacks cannot run here, if they cannot.
 fn unable() -> Option<String> {
@@ -54,12 +55,12 @@ macro_rules! need_setup {
             eprintln!("ds01_attacks: skipped: {why}");
             return;
         }
+        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
         accounts();
     };
 }
 
 fn accounts() {
-    let _guard = SETUP.lock().unwrap_or_else(|e| e.into_inner());
     for (uid, name) in [ALICE, BOB, MALLORY] {
         if ds01::identity::user_by_name(name).is_some() {
             continue;
@@ -100,6 +101,21 @@ impl Scene {
         std::fs::create_dir_all(dir.join("config")).expect("scratch");
         std::fs::write(dir.join("config/resource-limits.yaml"), LIMITS).expect("limits");
         std::fs::write(dir.join("gpus"), GPUS).expect("gpus");
+        // `apt list --installed` as a CUDA host answers it (architecture
+        // detection), and AIME's catalog.
+        std::fs::create_dir_all(dir.join("bin")).expect("bin");
+        std::fs::write(
+            dir.join("bin/apt"),
+            "#!/bin/sh\necho 'cuda-12-4/unknown,now 12.4.1-1 amd64 [installed]'\n",
+        )
+        .expect("apt");
+        std::fs::set_permissions(dir.join("bin/apt"), std::fs::Permissions::from_mode(0o755))
+            .expect("chmod");
+        std::fs::write(
+            dir.join("catalog.repo"),
+            "Pytorch, 2.5.1, [CUDA_ADA], aimehub/pytorch-2.5.1-aime-cuda12.1.1\n",
+        )
+        .expect("catalog");
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
         let state = dir.join("state");
         if prepared {
@@ -133,8 +149,15 @@ impl Scene {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
         cmd.args(args)
             .env_clear()
-            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env(
+                "PATH",
+                format!(
+                    "{}:/usr/local/bin:/usr/bin:/bin",
+                    self.dir.join("bin").display()
+                ),
+            )
             .env("HOME", "/")
+            .env("DS01_MLC_CATALOG", self.dir.join("catalog.repo"))
             .env("DS01_CONFIG_DIR", self.dir.join("config"))
             .env("DS01_GPU_FIXTURE", self.dir.join("gpus"))
             .env("DS01_STATE_DIR", self.state())
@@ -588,4 +611,26 @@ fn an_unreachable_engine_is_an_error_everywhere() {
             text(&o)
         );
     }
+}
+
+#[test]
+fn success_only_for_a_container_that_exists() {
+    need_setup!();
+    let s = Scene::new("success", true);
+    let image = format!("--image={BASE}");
+    let o = s.run(
+        Some(ALICE),
+        &[
+            "mlc-create-wrapper",
+            "nows",
+            &image,
+            "--cpu-only",
+            "-w=/nonexistent/ws",
+        ],
+    );
+    let out = text(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(!out.contains("[SUCCESS]"), "{out}");
+    assert!(out.contains("Container creation failed"), "{out}");
+    assert!(!docker_ok(&["inspect", &format!("nows._.{}", ALICE.0)]));
 }
