@@ -634,3 +634,131 @@ fn success_only_for_a_container_that_exists() {
     assert!(out.contains("Container creation failed"), "{out}");
     assert!(!docker_ok(&["inspect", &format!("nows._.{}", ALICE.0)]));
 }
+
+/// Removes what a test made in system locations, also when it fails.
+struct Undo(Vec<PathBuf>);
+
+impl Drop for Undo {
+    fn drop(&mut self) {
+        for p in &self.0 {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+#[test]
+fn policy_comes_from_the_system_not_the_callers_environment() {
+    need_setup!();
+    let (etc, run) = (PathBuf::from("/etc/ds01"), PathBuf::from("/run/ds01"));
+    if etc.exists() || run.exists() {
+        eprintln!("ds01_attacks: /etc/ds01 or /run/ds01 exists: not replaced for this test");
+        return;
+    }
+    let _undo = Undo(vec![etc.clone(), run.clone()]);
+    std::fs::create_dir_all(&etc).expect("/etc/ds01");
+    std::fs::write(etc.join("resource-limits.yaml"), LIMITS).expect("system limits");
+    let prepared = Command::new(env!("CARGO_BIN_EXE_ds01"))
+        .args(["prepare-state", "/run/ds01"])
+        .status()
+        .expect("prepare-state");
+    assert!(prepared.success());
+    // Mallory's own configuration (a quota of 3), GPU list (one UUID
+    // twice) and state directory.
+    let s = Scene::new("policy", true);
+    std::fs::write(
+        s.dir.join("config/resource-limits.yaml"),
+        LIMITS.replace("max_gpu_equivalents: 1", "max_gpu_equivalents: 3"),
+    )
+    .expect("own limits");
+    std::fs::write(
+        s.dir.join("gpus"),
+        format!("{GPUS}GPU 3: X (UUID: GPU-a0a0a0a0-1111-2222-3333-000000000000)\n"),
+    )
+    .expect("own gpus");
+    let quota = s.run(
+        Some(MALLORY),
+        &["get_resource_limits", MALLORY.1, "--max-gpus"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&quota.stdout).trim(),
+        "1",
+        "{}",
+        text(&quota)
+    );
+    let alloc = s.run(
+        Some(MALLORY),
+        &[
+            "gpu_allocator_v2",
+            "allocate",
+            MALLORY.1,
+            "m._.24103",
+            "3",
+            "10",
+        ],
+    );
+    // The system has no GPU list of Mallory's making: nothing to hand out.
+    assert!(!alloc.status.success(), "{}", text(&alloc));
+    let own_state = std::fs::read_dir(s.state().join("reservations"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(own_state, 0, "her own state directory was used");
+}
+
+#[test]
+fn plain_mlc_create_goes_through_the_allocator() {
+    need_setup!();
+    let s = Scene::new("plain", true);
+    s.holder("job", BOB, "GPU-a0a0a0a0-1111-2222-3333-000000000000");
+    let name = format!("{}-m", s.tag);
+    // Bob's GPU by name: for administrators only.
+    let named = s.run(
+        Some(MALLORY),
+        &[
+            "mlc",
+            "create",
+            &name,
+            "custom",
+            "1",
+            "-s",
+            "--image",
+            BASE,
+            "-g",
+            "device=GPU-a0a0a0a0-1111-2222-3333-000000000000",
+        ],
+    );
+    assert_eq!(named.status.code(), Some(1), "{}", text(&named));
+    assert!(!docker_ok(&["inspect", &format!("{name}._.{}", MALLORY.0)]));
+    // No -g: one slot of her quota, not every GPU of the host.
+    let plain = s.run(
+        Some(MALLORY),
+        &[
+            "mlc",
+            "create",
+            &name,
+            "custom",
+            "1",
+            "-s",
+            "--image",
+            support::AIME_IMAGE,
+        ],
+    );
+    assert!(plain.status.success(), "{}", text(&plain));
+    let tag = format!("{name}._.{}", MALLORY.0);
+    let requests =
+        support::docker_out(&["inspect", "-f", "{{json .HostConfig.DeviceRequests}}", &tag]);
+    let held = support::docker_out(&[
+        "inspect",
+        "-f",
+        "{{index .Config.Labels \"ds01.gpu.uuids\"}}",
+        &tag,
+    ]);
+    assert!(!requests.contains("\"Count\":-1"), "every GPU requested: {requests}");
+    assert_eq!(held.split(',').count(), 1, "{held}");
+    assert!(!held.contains("a0a0a0a0"), "bob's GPU: {held}");
+    docker(&["rm", "-f", &tag]);
+    docker(&[
+        "image",
+        "rm",
+        &format!("{}:{tag}", support::AIME_IMAGE.trim_end_matches(":latest")),
+    ]);
+}
