@@ -27,6 +27,7 @@
 
 use super::pyfmt;
 use super::username::sanitize;
+use crate::aime::create::{parse_size, parse_swap};
 use crate::model::time::{days_from_civil, now_unix};
 use serde::Deserialize;
 use serde_yaml::{Mapping, Value};
@@ -62,6 +63,14 @@ pub enum ConfigError {
         user: String,
         value: String,
     },
+    /// A setting whose value cannot be used (negative, zero, NaN, not a
+    /// size); `why` says what it must be.  See [`Limits::check`].
+    Invalid {
+        key: String,
+        user: String,
+        value: String,
+        why: String,
+    },
 }
 
 impl fmt::Display for ConfigError {
@@ -82,6 +91,15 @@ impl fmt::Display for ConfigError {
             ConfigError::NotANumber { key, user, value } => write!(
                 f,
                 "the limit {key} of user '{user}' must be a number, not {value}"
+            ),
+            ConfigError::Invalid {
+                key,
+                user,
+                value,
+                why,
+            } => write!(
+                f,
+                "the limit {key} of user '{user}' must be {why}, not {value}"
             ),
         }
     }
@@ -156,6 +174,9 @@ fn parse_yaml<S: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<V
         }
         malformed(message)
     };
+    if let Some(line) = too_deep(text) {
+        return Err(malformed(too_deep_message(line)));
+    }
     serde_yaml::from_str::<S>(text).map_err(located)?;
     let mut value: Value = serde_yaml::from_str(text).map_err(located)?;
     value
@@ -167,6 +188,59 @@ fn parse_yaml<S: for<'de> Deserialize<'de>>(path: &Path, text: &str) -> Result<V
     // Merged mappings were not seen by the shape check on the text.
     serde_yaml::from_value::<S>(value.clone()).map_err(|e| malformed(e.to_string()))?;
     Ok(value)
+}
+
+/// How deep flow collections (`[ ]`, `{ }`) may nest before a file is
+/// refused unread.  YAML's scanner takes time quadratic in that depth (a
+/// 200 kB file of `[` kept a command busy for minutes), while serde_yaml
+/// refuses anything nested deeper than 128 anyway: short of a thousand
+/// unmatched brackets inside plain text, no file that could be read is
+/// refused by this.
+const MAX_FLOW_DEPTH: usize = 1000;
+
+fn too_deep_message(line: usize) -> String {
+    format!("collections nested more than {MAX_FLOW_DEPTH} deep at line {line}")
+}
+
+/// The line where `text` nests flow collections deeper than
+/// [`MAX_FLOW_DEPTH`], if it does.  An estimate by brackets: comments and
+/// quoted scalars are skipped, a bracket inside a plain scalar counts.
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut line, mut prev) = (0usize, 1usize, '\n');
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' => line += 1,
+            '#' if prev.is_whitespace() => {
+                // A comment, to the end of its line.
+                if chars.by_ref().any(|c| c == '\n') {
+                    line += 1;
+                }
+                prev = '\n';
+                continue;
+            }
+            '\'' | '"' if prev.is_whitespace() || "[{,:-?".contains(prev) => {
+                let mut escaped = false;
+                for q in chars.by_ref() {
+                    line += usize::from(q == '\n');
+                    if q == c && !escaped {
+                        break;
+                    }
+                    escaped = c == '"' && q == '\\' && !escaped;
+                }
+            }
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return Some(line);
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = c;
+    }
+    None
 }
 
 fn find_tag(v: &Value) -> Option<String> {
@@ -460,6 +534,10 @@ impl Config {
         let Some(text) = read_text(&path).map_err(|e| e.to_string())? else {
             return Ok(None);
         };
+        if let Some(line) = too_deep(&text) {
+            let message = too_deep_message(line);
+            return Err(ConfigError::Malformed { path, message }.to_string());
+        }
         match serde_yaml::from_str(&text) {
             Ok(doc) => Ok(Some(doc)),
             Err(e) => {
@@ -693,6 +771,118 @@ impl Limits {
     /// optional tmpfs, cgroup parent).
     pub fn docker_args(&self, username: &str) -> Vec<String> {
         self.resources().docker_args(&self.slice(username))
+    }
+
+    /// Whether every number among the limits of `username` can be used,
+    /// checked before they become a container: an admin's typo must stop
+    /// the create, never reach the engine (`--cpus=-2`) or make a quota
+    /// comparison meaningless (NaN).  The first unusable value is the error.
+    ///
+    /// - the CPUs (`max_cpus`, else `cpus`): a finite number above 0;
+    /// - `memory`, `shm_size`: a docker size above 0 (`512m`, `32g`, bytes);
+    /// - `memory_swap`: the same, or `-1` (unlimited swap);
+    /// - `pids_limit`: an integer above 0;
+    /// - the gpueq quota (`max_gpu_equivalents` or an alias), the
+    ///   per-container cap (`max_gpu_slots_per_container` or an alias),
+    ///   `max_containers_per_user` and `priority`: a finite number not
+    ///   below 0 where present; `null` stays "unlimited" (for `priority`:
+    ///   the default), and `max_containers_per_user` also takes the word
+    ///   `unlimited`, as the create always did.
+    ///
+    /// The sizes and numbers are checked in the text the create reads
+    /// ([`Limits::resources`]), the quotas as Python's `float()` reads them
+    /// ([`py_float`]), so that what passes here is what gets applied.
+    pub fn check(&self, username: &str) -> Result<(), ConfigError> {
+        let invalid = |key: &str, value: &Value, why: &str| ConfigError::Invalid {
+            key: key.to_string(),
+            user: username.to_string(),
+            value: shown(value),
+            why: why.to_string(),
+        };
+        let positive_number = |text: &str| {
+            text.trim()
+                .parse::<f64>()
+                .is_ok_and(|n| n.is_finite() && n > 0.0)
+        };
+        let positive_size = |text: &str| parse_size(text).is_some_and(|n| n > 0);
+
+        let cpus_key = match self.get("max_cpus") {
+            Some(v) if pyfmt::truthy(v) => "max_cpus",
+            _ => "cpus",
+        };
+        let cpus = self.cpus();
+        if !positive_number(&pyfmt::str_of(&cpus)) {
+            return Err(invalid(cpus_key, &cpus, "a positive number"));
+        }
+        let memory = self.memory();
+        if !positive_size(&pyfmt::str_of(&memory)) {
+            return Err(invalid("memory", &memory, SIZE));
+        }
+        let swap = self.get_or("memory_swap", memory);
+        if !parse_swap(&pyfmt::str_of(&swap)).is_some_and(|n| n > 0 || n == -1) {
+            return Err(invalid("memory_swap", &swap, SWAP));
+        }
+        let shm = self.get_or("shm_size", key("16g"));
+        if !positive_size(&pyfmt::str_of(&shm)) {
+            return Err(invalid("shm_size", &shm, SIZE));
+        }
+        let pids = self.get_or("pids_limit", Value::from(4096));
+        if !pyfmt::str_of(&pids)
+            .trim()
+            .parse::<i64>()
+            .is_ok_and(|n| n > 0)
+        {
+            return Err(invalid("pids_limit", &pids, "a positive whole number"));
+        }
+
+        let quota = |v: &Value| py_float(v).is_some_and(|n| n.is_finite() && n >= 0.0);
+        if let Some((k, v)) = self.first_key(&MAX_GPU_EQUIVALENTS_KEYS) {
+            if !v.is_null() && !quota(v) {
+                return Err(invalid(k, v, UNLIMITED_QUOTA));
+            }
+        }
+        if let Some((k, v)) = self.first_key(&MAX_SLOTS_PER_CONTAINER_KEYS) {
+            if !v.is_null() && !quota(v) {
+                return Err(invalid(k, v, UNLIMITED_QUOTA));
+            }
+        }
+        if let Some(v) = self.get("max_containers_per_user") {
+            if !v.is_null() && v.as_str() != Some("unlimited") && !quota(v) {
+                return Err(invalid(
+                    "max_containers_per_user",
+                    v,
+                    "a number not below 0, null or 'unlimited'",
+                ));
+            }
+        }
+        if let Some(v) = self.get("priority") {
+            if !v.is_null() && !quota(v) {
+                return Err(invalid("priority", v, "a number not below 0"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The first of `keys` (a setting and its aliases) that is set.
+    fn first_key<'k>(&self, keys: &[&'k str]) -> Option<(&'k str, &Value)> {
+        keys.iter().find_map(|k| self.get(k).map(|v| (*k, v)))
+    }
+}
+
+/// What [`Limits::check`] asks of a size, and of the swap limit.
+const SIZE: &str = "a positive size such as 512m or 32g";
+const SWAP: &str = "a positive size such as 512m or 32g, or -1";
+/// What it asks of a quota that `null` lifts.
+const UNLIMITED_QUOTA: &str = "a number not below 0, or null for unlimited";
+
+/// A rejected value as the message shows it: Python's `repr()`, cut short
+/// when it is long (the value may be anything an admin typed).
+fn shown(value: &Value) -> String {
+    const MAX: usize = 60;
+    let text = pyfmt::repr(value);
+    match text.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{}...", &text[..at]),
+        None => text,
     }
 }
 
@@ -1202,6 +1392,284 @@ user_overrides:
             parse_iso_datetime("2000-03-01T00:00:00.5-00:30"),
             IsoTime::Aware(days_from_civil(2000, 3, 1) as f64 * 86_400.0 + 0.5 + 1800.0)
         );
+    }
+
+    /// `Limits::check` of user `alice` under `defaults: {settings}`.
+    fn check_of(d: &Dir, settings: &str) -> Result<(), ConfigError> {
+        d.write(
+            LIMITS_FILE,
+            &format!("defaults: {{{settings}}}\ngroups: {{student: {{}}}}\n"),
+        );
+        d.load().expect("config").limits("alice").check("alice")
+    }
+
+    /// The key, value and requirement of a rejected setting.
+    fn rejected(d: &Dir, settings: &str) -> (String, String, String) {
+        match check_of(d, settings) {
+            Err(ConfigError::Invalid {
+                key,
+                user,
+                value,
+                why,
+            }) => {
+                assert_eq!(user, "alice", "{settings}");
+                (key, value, why)
+            }
+            other => panic!("{settings}: expected Invalid, got {other:?}"),
+        }
+    }
+
+    fn accepted(d: &Dir, settings: &str) {
+        assert_eq!(check_of(d, settings), Ok(()), "{settings}");
+    }
+
+    #[test]
+    fn check_message_and_failure() {
+        let d = Dir::new("check-message");
+        let e = check_of(&d, "cpus: -2").expect_err("negative cpus");
+        assert_eq!(
+            e.to_string(),
+            "the limit cpus of user 'alice' must be a positive number, not -2"
+        );
+        let f = e.failure("mlc-create");
+        assert_eq!(f.code, 1);
+        assert_eq!(f.stdout, "");
+        assert_eq!(
+            f.stderr,
+            "mlc-create: the limit cpus of user 'alice' must be a positive number, not -2\n"
+        );
+        // Strings show quoted; long values are cut short.
+        let e = check_of(&d, "memory: lots").expect_err("not a size");
+        assert_eq!(
+            e.to_string(),
+            "the limit memory of user 'alice' must be a positive size such as 512m or 32g, \
+             not 'lots'"
+        );
+        let long = "x".repeat(10_000);
+        let (_, value, _) = rejected(&d, &format!("shm_size: {long}"));
+        assert_eq!(value, format!("'{}...", "x".repeat(59)));
+        // The defaults of an empty configuration are valid.
+        accepted(&d, "");
+    }
+
+    #[test]
+    fn check_cpus() {
+        let d = Dir::new("check-cpus");
+        for bad in [
+            "-2", "0", "-0.5", ".nan", ".inf", "-.inf", "lots", "'1_0'", "true", "[4]",
+        ] {
+            let (key, _, why) = rejected(&d, &format!("cpus: {bad}"));
+            assert_eq!(
+                (key.as_str(), why.as_str()),
+                ("cpus", "a positive number"),
+                "{bad}"
+            );
+        }
+        // `max_cpus` wins when it is truthy, so it is the one named.
+        let (key, value, _) = rejected(&d, "max_cpus: -2, cpus: 4");
+        assert_eq!((key.as_str(), value.as_str()), ("max_cpus", "-2"));
+        let (key, value, _) = rejected(&d, "max_cpus: .nan");
+        assert_eq!((key.as_str(), value.as_str()), ("max_cpus", "nan"));
+        for good in [
+            "cpus: 4",
+            "cpus: 0.5",
+            "cpus: '1.5'",
+            "max_cpus: 32",
+            "max_cpus: 0, cpus: 2",
+        ] {
+            accepted(&d, good);
+        }
+    }
+
+    #[test]
+    fn check_sizes() {
+        let d = Dir::new("check-sizes");
+        for key in ["memory", "shm_size"] {
+            for bad in [
+                "-1g", "0", "0g", "-1", "lots", "'1e3'", ".nan", "32q", "null", "''",
+            ] {
+                let (k, _, why) = rejected(&d, &format!("{key}: {bad}"));
+                assert_eq!((k.as_str(), why.as_str()), (key, SIZE), "{key}: {bad}");
+            }
+            for good in ["512m", "32g", "1GB", "1.5g", "1073741824", "'64G'"] {
+                accepted(&d, &format!("{key}: {good}"));
+            }
+        }
+        for bad in ["-2", "-1g", "0", "lots", ".inf"] {
+            let (k, _, why) = rejected(&d, &format!("memory_swap: {bad}"));
+            assert_eq!((k.as_str(), why.as_str()), ("memory_swap", SWAP), "{bad}");
+        }
+        for good in ["-1", "'-1'", "64g", "512m"] {
+            accepted(&d, &format!("memory_swap: {good}"));
+        }
+        // Without its own value the swap limit follows memory, and a bad
+        // memory is named as memory.
+        let (k, value, _) = rejected(&d, "memory: -1g");
+        assert_eq!((k.as_str(), value.as_str()), ("memory", "'-1g'"));
+    }
+
+    #[test]
+    fn check_pids_limit() {
+        let d = Dir::new("check-pids");
+        for bad in [
+            "0",
+            "-1",
+            "4096.0",
+            "1e3",
+            "many",
+            ".nan",
+            "null",
+            "'99999999999999999999'",
+        ] {
+            let (k, _, why) = rejected(&d, &format!("pids_limit: {bad}"));
+            assert_eq!(
+                (k.as_str(), why.as_str()),
+                ("pids_limit", "a positive whole number"),
+                "{bad}"
+            );
+        }
+        for good in ["1", "4096", "'8192'"] {
+            accepted(&d, &format!("pids_limit: {good}"));
+        }
+    }
+
+    #[test]
+    fn check_gpu_quotas() {
+        let d = Dir::new("check-gpu");
+        let keys = MAX_GPU_EQUIVALENTS_KEYS
+            .iter()
+            .chain(MAX_SLOTS_PER_CONTAINER_KEYS.iter());
+        for key in keys {
+            for bad in [
+                "-1",
+                "-0.5",
+                ".nan",
+                ".inf",
+                "lots",
+                "unlimited",
+                "'1e309'",
+                "[1]",
+            ] {
+                let (k, _, why) = rejected(&d, &format!("{key}: {bad}"));
+                assert_eq!((k.as_str(), why.as_str()), (*key, UNLIMITED_QUOTA), "{bad}");
+            }
+            for good in ["null", "0", "1", "2.5", "'3'", "true"] {
+                accepted(&d, &format!("{key}: {good}"));
+            }
+        }
+        // The first alias present is the one read, and the one named.
+        let (k, value, _) = rejected(&d, "max_gpu_equivalents: -1, max_gpu_slots: 2");
+        assert_eq!((k.as_str(), value.as_str()), ("max_gpu_equivalents", "-1"));
+        accepted(&d, "max_gpu_equivalents: 2, max_gpu_slots: -1");
+    }
+
+    #[test]
+    fn check_containers_and_priority() {
+        let d = Dir::new("check-containers");
+        for bad in ["-3", ".nan", ".inf", "lots", "'-1'"] {
+            let (k, _, _) = rejected(&d, &format!("max_containers_per_user: {bad}"));
+            assert_eq!(k, "max_containers_per_user", "{bad}");
+        }
+        for good in ["null", "unlimited", "0", "3", "'5'"] {
+            accepted(&d, &format!("max_containers_per_user: {good}"));
+        }
+        for bad in ["-1", ".nan", "-.inf", "high", "unlimited"] {
+            let (k, _, why) = rejected(&d, &format!("priority: {bad}"));
+            assert_eq!(
+                (k.as_str(), why.as_str()),
+                ("priority", "a number not below 0"),
+                "{bad}"
+            );
+        }
+        for good in ["null", "0", "10", "2.5"] {
+            accepted(&d, &format!("priority: {good}"));
+        }
+    }
+
+    /// A group or an override is checked as resolved: the user's own
+    /// values count, another group's do not.
+    #[test]
+    fn check_resolved_limits() {
+        let d = Dir::new("check-resolved");
+        d.write(
+            LIMITS_FILE,
+            "defaults: {cpus: 4}\ngroups:\n  student: {}\n  lab: {members: [bob], memory: 0}\n\
+             user_overrides:\n  carol: {pids_limit: -1}\n",
+        );
+        let c = d.load().expect("config");
+        assert_eq!(c.limits("alice").check("alice"), Ok(()));
+        let e = c.limits("bob").check("bob").expect_err("bob's group");
+        assert_eq!(
+            e.to_string(),
+            "the limit memory of user 'bob' must be a positive size such as 512m or 32g, not 0"
+        );
+        let e = c
+            .limits("carol")
+            .check("carol")
+            .expect_err("carol's override");
+        assert!(
+            e.to_string()
+                .starts_with("the limit pids_limit of user 'carol'"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_unread() {
+        let nested = |d: usize| format!("{}{}", "[".repeat(d), "]".repeat(d));
+        assert_eq!(too_deep(&nested(MAX_FLOW_DEPTH)), None);
+        assert_eq!(
+            too_deep(&format!("a: 1\nb: {}", nested(MAX_FLOW_DEPTH + 1))),
+            Some(2)
+        );
+        assert_eq!(too_deep(&"{a: ".repeat(MAX_FLOW_DEPTH + 1)), Some(1));
+        // Comments and quoted scalars do not count; siblings do not add up.
+        let quoted = format!(
+            "a: '{0}'\nb: \"\\\"{0}\"\n# {0}\nc: x#{0}",
+            "[".repeat(2000)
+        );
+        assert_eq!(too_deep(&quoted), Some(4));
+        assert_eq!(too_deep(&format!("a: '{}'\n", "[".repeat(2000))), None);
+        assert_eq!(too_deep(&"[a], {b: [c]}, ".repeat(5000)), None);
+
+        let d = Dir::new("deep");
+        // 100 000 levels: refused at once, not after minutes of scanning.
+        let start = std::time::Instant::now();
+        d.write(LIMITS_FILE, &format!("defaults: {}\n", nested(100_000)));
+        let e = d.load().expect_err("too deep").to_string();
+        assert!(e.contains("nested more than 1000 deep at line 1"), "{e}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        d.write(LIMITS_FILE, SMALL)
+            .write(EXEMPTIONS_FILE, &format!("exemptions: {}\n", nested(5000)));
+        let c = d.load().expect("config");
+        let r = c.check_exemption("perm", "idle_timeout_h");
+        assert_eq!(r.exemption, None);
+        assert!(r.warning.is_some_and(|w| w.contains("nested more than")));
+    }
+
+    /// The recording machine's configuration passes the check unchanged.
+    #[test]
+    fn real_configuration_is_valid() {
+        let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        let Ok(text) = fs::read_to_string(shared.join(LIMITS_FILE)) else {
+            return;
+        };
+        let fixtures =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config");
+        let overrides = fs::read_to_string(fixtures.join(OVERRIDES_FILE))
+            .unwrap_or_else(|_| "carol:\n  max_gpu_equivalents: 3\n  memory: 48g\n".into());
+        let d = Dir::new("real-valid");
+        d.write(LIMITS_FILE, &text)
+            .write("groups/researcher.members", "bob\n")
+            .write("groups/admin.members", "ds01admin\n")
+            .write(OVERRIDES_FILE, &overrides);
+        let c = d.load().expect("real config");
+        for user in ["alice", "bob", "carol", "ds01admin"] {
+            let l = c.limits(user);
+            assert_eq!(l.check(user), Ok(()), "{user}");
+        }
+        assert_eq!(c.user_group("bob"), Value::from("researcher"));
+        assert_eq!(c.user_group("carol"), Value::from("override"));
     }
 
     /// The recording machine's configuration, when ../shared is present.

@@ -167,13 +167,17 @@ fn check_new(ctx: &mut Ctx, name: &str, tag: &str, user: &str) -> Result<(), Fai
 }
 
 /// The user's limits and group; the fallback without a configuration.  A
-/// broken configuration stops the create (the original went on with
-/// default limits, i.e. without the admin's).
+/// broken configuration, or a limit that cannot be used (`Limits::check`),
+/// stops the create (the original went on with default limits, i.e.
+/// without the admin's, or passed the value on to docker).
 fn limits(ctx: &mut Ctx, user: &str) -> Result<(Resources, String, bool), Failure> {
     match ctx.config() {
         Ok(config) => {
             term::info(ctx, "Loading resource limits from configuration...");
             let l = config.limits(user);
+            // A value the engine cannot take (or a quota that compares to
+            // nothing) stops the create before anything is made.
+            l.check(user).map_err(|e| e.failure("mlc-create"))?;
             term::info(ctx, "Resource limits applied:");
             for a in l.docker_args(user) {
                 term::line(ctx, &format!("  {a}"));
