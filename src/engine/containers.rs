@@ -66,21 +66,28 @@ impl Engine {
     /// `GET /containers/{id}/json` for many containers at once (the
     /// requests overlap).  A container removed meanwhile is left out; any
     /// other failure is an error, so nobody mistakes "unknown" for "free".
+    /// At most `at_once` requests are in flight (each holds a connection,
+    /// i.e. a file descriptor), the next starting as soon as one ends.
     pub fn inspect_containers(
         &self,
         ids: &[String],
+        at_once: usize,
     ) -> Result<Vec<ContainerInspectResponse>, EngineError> {
+        use futures_util::StreamExt;
         for _ in ids {
             self.trace("GET /containers/{id}/json");
         }
         let docker = self.docker();
-        let results = self.runtime.block_on(async {
-            let futures = ids.iter().map(|id| {
+        let results: Vec<_> = self.runtime.block_on(async {
+            let requests = ids.iter().map(|id| {
                 let d = docker.clone();
                 let id = id.clone();
                 async move { d.inspect_container(&id, None).await }
             });
-            futures_util::future::join_all(futures).await
+            futures_util::stream::iter(requests)
+                .buffered(at_once.max(1))
+                .collect()
+                .await
         });
         let mut out = Vec::with_capacity(results.len());
         for r in results {

@@ -62,6 +62,20 @@ impl std::error::Error for EngineError {}
 /// Told of every API request (`DS01_ENGINE_TRACE`: benchmarks count them).
 pub type Tracer = std::rc::Rc<dyn Fn(&str)>;
 
+/// Whether an I/O error somewhere in `e`'s chain is EMFILE or ENFILE.
+fn out_of_descriptors(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if matches!(io.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE)) {
+                return true;
+            }
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// A connection to the engine plus the single-threaded runtime that drives
 /// it; commands stay synchronous code.  Every request takes `&self`, so
 /// the process context can share one engine (`Rc<Engine>`) with the
@@ -135,6 +149,11 @@ impl Engine {
             B::JsonDataError { .. } | B::JsonSerdeError { .. } => {
                 EngineError::Other(format!("unexpected answer from the Docker daemon: {e}"))
             }
+            // Out of file descriptors is not a daemon that is down.
+            e if out_of_descriptors(&e) => EngineError::Other(format!(
+                "cannot reach the Docker daemon at {}: too many open files (the process's limit, ulimit -n, is too low)",
+                self.host
+            )),
             _ => EngineError::Unreachable {
                 host: self.host.clone(),
             },

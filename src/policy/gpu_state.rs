@@ -427,7 +427,7 @@ const INSPECT_AT_ONCE: usize = 16;
 /// Every container of the host, newest first, from one listing.  DS01's
 /// containers carry their devices in the `ds01.gpu.uuids` label; only
 /// those without it (made by other tools, or by older versions) are
-/// inspected, a few at a time.  Any engine error is an error, never "no
+/// inspected, sixteen requests in flight at most.  Any engine error is an error, never "no
 /// containers".
 pub fn read_containers(engine: &Engine) -> Result<Vec<Container>, EngineError> {
     let list = engine.list_containers(true, &[], false)?;
@@ -437,11 +437,9 @@ pub fn read_containers(engine: &Engine) -> Result<Vec<Container>, EngineError> {
         .filter_map(|c| c.id.clone())
         .collect();
     let mut inspected: HashMap<String, Container> = HashMap::new();
-    for chunk in unlabelled.chunks(INSPECT_AT_ONCE) {
-        for c in engine.inspect_containers(chunk)? {
-            if let Some(id) = c.id.clone() {
-                inspected.insert(id, Container::from_inspect(c));
-            }
+    for c in engine.inspect_containers(&unlabelled, INSPECT_AT_ONCE)? {
+        if let Some(id) = c.id.clone() {
+            inspected.insert(id, Container::from_inspect(c));
         }
     }
     Ok(list
