@@ -172,6 +172,14 @@ impl Scene {
         cmd.output().expect("run ds01")
     }
 
+    /// `gpu_allocator allocate WHO CONTAINER 1 10` as `who`.
+    fn allocate(&self, who: (u32, &str), container: &str) -> Output {
+        self.run(
+            Some(who),
+            &["gpu_allocator_v2", "allocate", who.1, container, "1", "10"],
+        )
+    }
+
     /// A shell command as `who` (the attacker's own tools).
     fn shell(&self, who: (u32, &str), script: &str) -> Output {
         Command::new("/bin/sh")
@@ -290,17 +298,7 @@ fn the_lock_and_queue_cannot_be_taken_over() {
         let o = s.shell(MALLORY, script);
         assert!(!o.status.success(), "{script} succeeded");
     }
-    let o = s.run(
-        Some(ALICE),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            ALICE.1,
-            "a._.24101",
-            "1",
-            "10",
-        ],
-    );
+    let o = s.allocate(ALICE, "a._.24101");
     assert!(o.status.success(), "{}", text(&o));
 }
 
@@ -325,17 +323,7 @@ fn a_forged_waiter_blocks_nobody() {
     );
     assert!(s.shell(MALLORY, &script).status.success());
     let started = Instant::now();
-    let o = s.run(
-        Some(ALICE),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            ALICE.1,
-            "a._.24101",
-            "1",
-            "10",
-        ],
-    );
+    let o = s.allocate(ALICE, "a._.24101");
     assert!(o.status.success(), "{}", text(&o));
     assert!(
         started.elapsed() < Duration::from_secs(8),
@@ -347,33 +335,13 @@ fn a_forged_waiter_blocks_nobody() {
 fn garbage_stops_decisions_and_drops_no_reservation() {
     need_setup!();
     let s = Scene::new("garbage", true);
-    let bob = s.run(
-        Some(BOB),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            BOB.1,
-            "b._.24102",
-            "1",
-            "10",
-        ],
-    );
+    let bob = s.allocate(BOB, "b._.24102");
     let bobs = device_of(&bob).expect("bob got a device");
     assert!(s
         .shell(MALLORY, "printf 'garbage\\n' > state/reservations/r.x")
         .status
         .success());
-    let refused = s.run(
-        Some(ALICE),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            ALICE.1,
-            "a._.24101",
-            "1",
-            "10",
-        ],
-    );
+    let refused = s.allocate(ALICE, "a._.24101");
     assert!(
         !refused.status.success(),
         "decided over garbage: {}",
@@ -384,17 +352,7 @@ fn garbage_stops_decisions_and_drops_no_reservation() {
         .shell(MALLORY, "rm state/reservations/r.x")
         .status
         .success());
-    let alice = s.run(
-        Some(ALICE),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            ALICE.1,
-            "a._.24101",
-            "1",
-            "10",
-        ],
-    );
+    let alice = s.allocate(ALICE, "a._.24101");
     assert_ne!(
         device_of(&alice),
         Some(bobs),
@@ -423,29 +381,9 @@ fn forged_reservations_take_nothing_from_others() {
         ));
     }
     assert!(s.shell(MALLORY, &script).status.success());
-    let alice = s.run(
-        Some(ALICE),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            ALICE.1,
-            "a._.24101",
-            "1",
-            "10",
-        ],
-    );
+    let alice = s.allocate(ALICE, "a._.24101");
     assert!(alice.status.success(), "{}", text(&alice));
-    let bob = s.run(
-        Some(BOB),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            BOB.1,
-            "b._.24102",
-            "1",
-            "10",
-        ],
-    );
+    let bob = s.allocate(BOB, "b._.24102");
     assert!(
         bob.status.success(),
         "bob's quota was filled: {}",
@@ -458,17 +396,7 @@ fn forged_reservations_take_nothing_from_others() {
 fn nobody_releases_another_users_reservation() {
     need_setup!();
     let s = Scene::new("release", true);
-    let bob = s.run(
-        Some(BOB),
-        &[
-            "gpu_allocator_v2",
-            "allocate",
-            BOB.1,
-            "b._.24102",
-            "1",
-            "10",
-        ],
-    );
+    let bob = s.allocate(BOB, "b._.24102");
     let bobs = device_of(&bob).expect("bob got a device");
     let o = s.run(Some(MALLORY), &["gpu_allocator_v2", "release", "b._.24102"]);
     assert!(!text(&o).contains("Released"), "{}", text(&o));
@@ -487,10 +415,7 @@ fn a_device_held_by_a_container_is_never_given_again() {
     let mut given = Vec::new();
     for (i, who) in [ALICE, MALLORY].iter().enumerate() {
         let c = format!("c{i}._.{}", who.0);
-        let o = s.run(
-            Some(*who),
-            &["gpu_allocator_v2", "allocate", who.1, &c, "1", "10"],
-        );
+        let o = s.allocate(*who, &c);
         given.extend(device_of(&o));
     }
     assert!(
@@ -525,31 +450,15 @@ fn reserved_labels_and_untaggable_names_make_nothing() {
     let s = Scene::new("labels", true);
     let before = support::docker_out(&["images", "-q"]);
     let long = "a".repeat(300);
+    let custom = ["mlc", "create", "lbl", "custom", "1", "-s", "--image", BASE];
+    let with_label = |label: &'static str| {
+        let mut args = custom.to_vec();
+        args.extend(["--ds01-label", label]);
+        args
+    };
     for args in [
-        vec![
-            "mlc",
-            "create",
-            "lbl",
-            "custom",
-            "1",
-            "-s",
-            "--image",
-            BASE,
-            "--ds01-label",
-            "aime.mlc.USER=dsatk-bob",
-        ],
-        vec![
-            "mlc",
-            "create",
-            "lbl",
-            "custom",
-            "1",
-            "-s",
-            "--image",
-            BASE,
-            "--ds01-label",
-            "ds01.gpu.uuids=GPU-a0a0a0a0-1111-2222-3333-000000000000",
-        ],
+        with_label("aime.mlc.USER=dsatk-bob"),
+        with_label("ds01.gpu.uuids=GPU-a0a0a0a0-1111-2222-3333-000000000000"),
         vec!["mlc", "create", &long, "custom", "1", "-s", "--image", BASE],
     ] {
         let o = s.run(Some(MALLORY), &args);
@@ -752,7 +661,10 @@ fn plain_mlc_create_goes_through_the_allocator() {
         "{{index .Config.Labels \"ds01.gpu.uuids\"}}",
         &tag,
     ]);
-    assert!(!requests.contains("\"Count\":-1"), "every GPU requested: {requests}");
+    assert!(
+        !requests.contains("\"Count\":-1"),
+        "every GPU requested: {requests}"
+    );
     assert_eq!(held.split(',').count(), 1, "{held}");
     assert!(!held.contains("a0a0a0a0"), "bob's GPU: {held}");
     docker(&["rm", "-f", &tag]);
