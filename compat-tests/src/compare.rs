@@ -23,6 +23,9 @@ pub struct StreamCase {
     pub name: &'static str,
     pub expected: String,
     pub actual: String,
+    /// Our normalised text before carriage returns were made visible (what a deviation
+    /// snapshot holds).
+    pub ours: String,
 }
 
 #[derive(Clone, Debug)]
@@ -43,16 +46,17 @@ pub struct Problem {
 pub fn prepare_streams(session: &Session, actual: &Actual) -> Vec<StreamCase> {
     let e = &session.expected;
     let mut out = Vec::new();
-    let pty = session.mode.uses_pty();
     let mut push =
         |name: &'static str, expected: &Option<String>, actual: &str, rule: StreamRule| {
             let Some(expected) = expected else {
                 return;
             };
+            let ours = normalise_actual(&apply_rule(actual, rule));
             out.push(StreamCase {
                 name,
-                expected: prepare_expected(session, expected, pty),
-                actual: prepare_actual(&apply_rule(actual, rule), pty),
+                expected: prepare_expected(session, expected),
+                actual: normalise::visible_cr(&ours),
+                ours,
             });
         };
     match session.mode {
@@ -73,14 +77,16 @@ pub fn prepare_streams(session: &Session, actual: &Actual) -> Vec<StreamCase> {
             let expected = e.stdout.clone().or_else(|| e.pty.clone());
             push("stdout", &expected, &actual.pty, e.stdout_rule);
             // stderr was a pipe.
+            let ours = normalise_actual(&apply_rule(&actual.stderr, e.stderr_rule));
             out.push(StreamCase {
                 name: "stderr",
                 expected: e
                     .stderr
                     .as_deref()
-                    .map(|s| prepare_expected(session, s, false))
+                    .map(|s| prepare_expected(session, s))
                     .unwrap_or_default(),
-                actual: prepare_actual(&apply_rule(&actual.stderr, e.stderr_rule), false),
+                actual: normalise::visible_cr(&ours),
+                ours,
             });
         }
     }
@@ -114,25 +120,22 @@ pub fn apply_rule(text: &str, rule: StreamRule) -> String {
     }
 }
 
-fn prepare_expected(session: &Session, text: &str, pty: bool) -> String {
-    let mut s = normalise::normalise(text);
-    if session.expected.fake_docker_lines {
-        s = normalise::elide_fake_docker(&s);
-    }
-    s = normalise::elide_container_shell(&s);
-    if pty {
-        s = normalise::visible_cr(&s);
-    }
-    s
+/// The recorded text as matched: normalised, the stand-in docker's lines elided (aime-v2),
+/// the container's shell output replaced, carriage returns made visible (in every mode: a
+/// `\r\n` where the original wrote `\n` is a difference on a pipe too).
+fn prepare_expected(session: &Session, text: &str) -> String {
+    let s = if session.expected.fake_docker_lines {
+        normalise::elide_fake_docker(text)
+    } else {
+        text.to_owned()
+    };
+    normalise::visible_cr(&normalise::normalise(&s))
 }
 
-fn prepare_actual(text: &str, pty: bool) -> String {
-    let s = normalise::normalise(text);
-    if pty {
-        normalise::visible_cr(&s)
-    } else {
-        s
-    }
+/// Our text, normalised by the same rules (without the elisions of the stand-in docker):
+/// what a deviation snapshot holds. Matched with carriage returns made visible.
+fn normalise_actual(text: &str) -> String {
+    normalise::normalise(text)
 }
 
 /// Compare one prepared stream with snapbox; Err carries a unified diff of the normalised texts.
@@ -424,17 +427,45 @@ mod tests {
     }
 
     #[test]
+    fn carriage_returns_count_on_a_pipe_too() {
+        let mut s = crate::formats::blank(
+            std::path::Path::new("x.txt"),
+            "set",
+            "x",
+            crate::session::Format::Ds01,
+        );
+        s.expected.stdout = Some("a\nb\n".into());
+        s.expected.stderr = Some(String::new());
+        let mut actual = Actual {
+            stdout: "a\nb\n".into(),
+            exit: Some(0),
+            ..Actual::default()
+        };
+        assert!(judge(&s, &actual).passed);
+        actual.stdout = "a\r\nb\n".into();
+        let v = judge(&s, &actual);
+        assert!(!v.passed);
+        assert!(
+            v.problems[0].diff.contains("+a\u{240d}"),
+            "{:?}",
+            v.problems
+        );
+    }
+
+    #[test]
     fn snapbox_matching() {
         let case = StreamCase {
             name: "stdout",
             expected: "a\n...\nz\n".into(),
             actual: "a\nb\nc\nz\n".into(),
+            ours: String::new(),
         };
         assert!(match_stream(&case).is_ok());
         let case = StreamCase {
             name: "stdout",
             expected: "a\nb\n".into(),
             actual: "a\nc\n".into(),
+            ours: String::new(),
         };
         let diff = match_stream(&case).unwrap_err();
         assert!(diff.contains("-b\n+c\n"), "{diff}");

@@ -6,6 +6,8 @@ use std::path::Path;
 
 use regex::Regex;
 
+use crate::error::{Context, Result};
+
 /// Session ids written as `` `set/name` `` in the text.
 pub fn parse(text: &str) -> BTreeSet<String> {
     let Ok(re) = Regex::new(r"`([A-Za-z0-9_.-]+/[A-Za-z0-9_.#@+-]+)`") else {
@@ -14,11 +16,10 @@ pub fn parse(text: &str) -> BTreeSet<String> {
     re.captures_iter(text).map(|c| c[1].to_owned()).collect()
 }
 
-/// The marked ids of the file (none when it does not exist).
-pub fn load(path: &Path) -> BTreeSet<String> {
-    std::fs::read_to_string(path)
-        .map(|t| parse(&t))
-        .unwrap_or_default()
+/// The marked ids of the file; a file that cannot be read is an error (not "no deviations").
+pub fn load(path: &Path) -> Result<BTreeSet<String>> {
+    let text = std::fs::read_to_string(path).ctx(format!("the deviations {}", path.display()))?;
+    Ok(parse(&text))
 }
 
 #[cfg(test)]

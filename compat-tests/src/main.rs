@@ -13,6 +13,7 @@ mod replay;
 mod report;
 mod runner;
 mod session;
+mod snapshot;
 mod state;
 mod users;
 
@@ -36,7 +37,11 @@ options:
   --filter SUBSTR       only sessions whose id (set/name) contains SUBSTR
   --list-passing        print the passing ids on stdout (the report goes to stderr)
   --write-passing FILE  write the passing ids to FILE
-  --ratchet FILE        exit 1 when a session listed in FILE did not pass
+  --ratchet FILE        exit 1 when a session listed in FILE did not pass (FILE must exist)
+  --update-deviations   write the deviation snapshots from this run (instead of failing on
+                        a changed one) and remove those of sessions no longer deviations
+  --deviation-snapshots DIR
+                        the deviation snapshots (default compat-tests/deviations)
   -q, --quiet           no diffs
   -v, --verbose         whole diffs, every not-implemented session
   --work-dir DIR        case files and scratch (default /tmp/ds01-compat; cleared first)
@@ -59,6 +64,8 @@ struct Args {
     list_passing: bool,
     write_passing: Option<PathBuf>,
     ratchet: Option<PathBuf>,
+    update_deviations: bool,
+    deviation_snapshots: Option<PathBuf>,
     detail: Detail,
     work_dir: PathBuf,
     shared: Option<PathBuf>,
@@ -78,6 +85,8 @@ fn parse_args(argv: &[String]) -> Result<Option<Args>> {
         list_passing: false,
         write_passing: None,
         ratchet: None,
+        update_deviations: false,
+        deviation_snapshots: None,
         detail: Detail::Short,
         work_dir: PathBuf::from("/tmp/ds01-compat"),
         shared: None,
@@ -109,6 +118,8 @@ fn parse_args(argv: &[String]) -> Result<Option<Args>> {
             "--no-ds01-config" => a.ds01_config_dir = false,
             "--write-passing" => a.write_passing = Some(value(flag)?.into()),
             "--ratchet" => a.ratchet = Some(value(flag)?.into()),
+            "--update-deviations" => a.update_deviations = true,
+            "--deviation-snapshots" => a.deviation_snapshots = Some(value(flag)?.into()),
             "-q" | "--quiet" => a.detail = Detail::Quiet,
             "-v" | "--verbose" => a.detail = Detail::Full,
             "--work-dir" => a.work_dir = value(flag)?.into(),
@@ -170,6 +181,18 @@ fn real_main(argv: &[String]) -> Result<ExitCode> {
         print!("{USAGE}");
         return Ok(ExitCode::SUCCESS);
     };
+    if args.write_passing.is_some() && args.filter.is_some() {
+        return Err(Error::msg(
+            "--write-passing with --filter would drop every session the filter leaves out",
+        ));
+    }
+    // Read before the replay: a ratchet that cannot be read is an error, not an empty one.
+    let ratchet_list = match &args.ratchet {
+        Some(file) => Some(report::parse_ratchet(
+            &std::fs::read_to_string(file).ctx(format!("the ratchet {}", file.display()))?,
+        )),
+        None => None,
+    };
     let root = repo_root();
     let shared = args
         .shared
@@ -202,7 +225,12 @@ fn real_main(argv: &[String]) -> Result<ExitCode> {
             .engine_dir
             .clone()
             .unwrap_or_else(|| root.join("compat-tests/engine")),
-        deviations: deviations::load(&deviations_file),
+        deviations: deviations::load(&deviations_file)?,
+        snapshots: args
+            .deviation_snapshots
+            .clone()
+            .unwrap_or_else(|| root.join("compat-tests/deviations")),
+        update_snapshots: args.update_deviations,
         base_image: args.base_image.clone(),
         limit: Duration::from_secs(args.timeout.max(1)),
         ds01_config_env: args.ds01_config_dir,
@@ -227,13 +255,32 @@ fn real_main(argv: &[String]) -> Result<ExitCode> {
         sets.push(summary);
     }
     let passing = report::passing_ids(&sets);
-    let ratchet_failures = match &args.ratchet {
-        Some(file) => {
-            let text = std::fs::read_to_string(file).unwrap_or_default();
-            report::ratchet_failures(&report::parse_ratchet(&text), &sets)
+    // Snapshots whose session is no longer a deviation: removed when updating a whole run,
+    // otherwise named.
+    for set in &sets {
+        let is_deviation = |id: &str| replay.cfg.deviations.contains(id);
+        for (id, path) in snapshot::orphans(&replay.cfg.snapshots, &set.name, is_deviation) {
+            if args.update_deviations && args.filter.is_none() {
+                std::fs::remove_file(&path).ctx(path.display())?;
+                let _ = writeln!(report_out, "snapshot removed: {id} is not a deviation");
+            } else {
+                let _ = writeln!(
+                    report_out,
+                    "warning: {} is the snapshot of {id}, which is not a deviation \
+                     (--update-deviations removes it)",
+                    path.display()
+                );
+            }
         }
-        None => Vec::new(),
-    };
+    }
+    let ratchet_failures = report::ratchet_failures(
+        &report::Ratchet {
+            passing: ratchet_list.as_deref(),
+            deviations: &replay.cfg.deviations,
+            filter: args.filter.as_deref(),
+        },
+        &sets,
+    );
     let timings = replay.cfg.work_dir.join("timings.txt");
     std::fs::write(&timings, report::timings(&sets)).ctx(timings.display())?;
     let text = report::render(

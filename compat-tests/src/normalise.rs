@@ -5,8 +5,8 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-/// Placeholders written by the rules. A text block that contains one of them is a table whose
-/// column widths may differ: its runs of 2+ spaces are collapsed.
+/// Placeholders written by the rules. In a text block that contains one of them, the column
+/// that holds it may have another width: the spaces after that column are loosened.
 pub const PLACEHOLDERS: [&str; 12] = [
     "[SHA]",
     "[ID]",
@@ -29,10 +29,18 @@ struct Rule {
 
 struct Rules {
     ordered: Vec<Rule>,
-    short_id: Regex,
-    long_id: Regex,
+    /// Sizes the engine measured, in the places it reports them (see [`sizes`]).
+    measured_sizes: Vec<Rule>,
+    /// Any size (in a table's SIZE column and in stats rows).
+    size: Regex,
+    /// A header line with a `SIZE` column.
+    size_header: Regex,
+    ids: Regex,
     ansi: Regex,
 }
+
+/// A size as docker prints it (`0B`, `1.98MB`, `23.59GiB`, `7.68kB`).
+const SIZE: &str = r"\d+(?:\.\d+)? ?(?:B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\b";
 
 const AGE_UNIT: &str =
     r"(?:\d+|an?|About an?|Less than a) (?:second|minute|hour|day|week|month|year)s?";
@@ -68,14 +76,32 @@ fn rules() -> &'static Rules {
                 r(&format!(r"\bUp {AGE_UNIT}\b"), "Up [AGE]"),
                 r(&format!(r"\b{AGE_UNIT} ago\b"), "[AGE] ago"),
                 r(r"\b\d+(?:\.\d+)?(?:ms|s)\b", "[DUR]"),
-                r(
-                    r"\b\d+(?:\.\d+)? ?(?:B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\b",
-                    "[SIZE]",
-                ),
                 r(r#"(File "[^"]*", line )\d+"#, "${1}[LINE]"),
             ],
-            short_id: Regex::new(r"\b[0-9a-f]{12}\b").expect("constant regex"),
-            long_id: Regex::new(r"\b[0-9a-f]{64}\b").expect("constant regex"),
+            measured_sizes: vec![
+                // `docker ps -s`, mlc list: `0B (virtual 1.98MB)`.
+                r(
+                    &format!(r"\b{SIZE} \(virtual {SIZE}\)"),
+                    "[SIZE] (virtual [SIZE])",
+                ),
+                // DS01's image and container summaries: `Size:    1.98MB`, `Freed:  1.98MB`.
+                r(&format!(r"\b(Size|Freed):(\s+){SIZE}"), "${1}:${2}[SIZE]"),
+                // docker build.
+                r(
+                    &format!(r"(Sending build context to Docker daemon\s+){SIZE}"),
+                    "${1}[SIZE]",
+                ),
+                // DS01's retire: `Image: REF (1.98MB)`.
+                r(&format!(r"(Image: \S+ \(){SIZE}\)"), "${1}[SIZE])"),
+            ],
+            size: Regex::new(&format!(r"\b{SIZE}")).expect("constant regex"),
+            size_header: Regex::new(r"(?:^|\s)SIZE(?:\s|$)").expect("constant regex"),
+            // A GPU/MIG UUID is configuration (the fake nvidia-smi's), not an id: matched
+            // first so that its last group (12 hex digits) stays.
+            ids: Regex::new(
+                r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b",
+            )
+            .expect("constant regex"),
             ansi: Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
                 .expect("constant regex"),
         }
@@ -87,27 +113,56 @@ pub fn strip_ansi(s: &str) -> String {
     rules().ansi.replace_all(s, "").into_owned()
 }
 
-/// Replace volatile tokens, then loosen the spacing of the tables that contained them.
+/// Replace volatile tokens and the container shell's output, then loosen the spacing of the
+/// table columns that contained them.
 pub fn normalise(text: &str) -> String {
     let rules = rules();
     let mut s = text.to_owned();
     for rule in &rules.ordered {
         s = rule.re.replace_all(&s, rule.with).into_owned();
     }
-    s = rules.long_id.replace_all(&s, "[ID]").into_owned();
+    s = sizes(&s);
     s = rules
-        .short_id
+        .ids
         .replace_all(&s, |c: &regex::Captures<'_>| {
             let m = &c[0];
-            if m.bytes().any(|b| b.is_ascii_digit()) {
-                "[ID]".to_owned()
-            } else {
-                m.to_owned()
+            match m.len() {
+                64 => "[ID]".to_owned(),
+                12 if m.bytes().any(|b| b.is_ascii_digit()) => "[ID]".to_owned(),
+                _ => m.to_owned(), // a UUID, or 12 letters
             }
         })
         .into_owned();
+    s = container_shell(&s);
     s = stats_tables(&s);
     collapse_tables(&s)
+}
+
+/// Sizes the engine measured become `[SIZE]`: a container's `0B (virtual 1.98MB)`, DS01's
+/// `Size:` and `Freed:` lines, docker build's context size, `Image: REF (1.98MB)`, and every
+/// size in the rows of a table with a `SIZE` column (`docker images`, `image-list`). Sizes
+/// that come from the configuration or the hardware (`0/96 GB`, `~40GB VRAM`) stay as they
+/// are. (Stats tables: [`stats_tables`].)
+fn sizes(s: &str) -> String {
+    let rules = rules();
+    let mut s = s.to_owned();
+    for rule in &rules.measured_sizes {
+        s = rule.re.replace_all(&s, rule.with).into_owned();
+    }
+    let lines = lines_inclusive(&s);
+    let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    for block in blocks(&lines) {
+        let Some(header) = block
+            .clone()
+            .find(|&i| rules.size_header.is_match(&strip_ansi(lines[i])))
+        else {
+            continue;
+        };
+        for i in header + 1..block.end {
+            out[i] = rules.size.replace_all(lines[i], "[SIZE]").into_owned();
+        }
+    }
+    out.concat()
 }
 
 /// Lines with their terminators (the last one may lack it).
@@ -140,8 +195,8 @@ fn blocks(lines: &[&str]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// `docker stats`-like tables (a header with `CPU %` and `MEM`): every number in the rows is
-/// volatile. In each row below the header, every blank-separated word after the first that
-/// holds a digit becomes `[N]`.
+/// volatile. In each row below the header, sizes become `[SIZE]`, then every blank-separated
+/// word after the first that holds a digit becomes `[N]`.
 fn stats_tables(s: &str) -> String {
     let lines = lines_inclusive(s);
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
@@ -153,7 +208,7 @@ fn stats_tables(s: &str) -> String {
             continue;
         };
         for i in header + 1..block.end {
-            out[i] = number_words(lines[i]);
+            out[i] = number_words(&rules().size.replace_all(lines[i], "[SIZE]"));
         }
     }
     out.concat()
@@ -187,49 +242,95 @@ fn number_words(line: &str) -> String {
     out
 }
 
-/// In every block that holds a placeholder, runs of two or more spaces after a line's first
-/// non-blank character become exactly two spaces (leading indentation is kept).
+/// A line as table cells: indentation, cells separated by runs of two or more spaces, the
+/// trailing spaces and the line ending.
+struct Row<'a> {
+    indent: &'a str,
+    cells: Vec<&'a str>,
+    /// The separator after each cell but the last.
+    seps: Vec<&'a str>,
+    trail: &'a str,
+    end: &'a str,
+}
+
+fn row(line: &str) -> Row<'_> {
+    let content = line.trim_end_matches(['\r', '\n']);
+    let end = &line[content.len()..];
+    let body = content.trim_end_matches(' ');
+    let trail = &content[body.len()..];
+    let rest = body.trim_start_matches(' ');
+    let indent = &body[..body.len() - rest.len()];
+    let mut cells = Vec::new();
+    let mut seps = Vec::new();
+    let bytes = rest.as_bytes();
+    let (mut start, mut i) = (0, 0);
+    while i < bytes.len() {
+        if bytes[i] == b' ' && bytes.get(i + 1) == Some(&b' ') {
+            let run_end = i + rest[i..].len() - rest[i..].trim_start_matches(' ').len();
+            cells.push(&rest[start..i]);
+            seps.push(&rest[i..run_end]);
+            start = run_end;
+            i = run_end;
+        } else {
+            i += 1;
+        }
+    }
+    if !rest.is_empty() {
+        cells.push(&rest[start..]);
+    }
+    Row {
+        indent,
+        cells,
+        seps,
+        trail,
+        end,
+    }
+}
+
+/// In every block (consecutive non-blank lines) that holds a placeholder, cells are what runs
+/// of two or more spaces separate; a column whose cell holds a placeholder in any line of the
+/// block may have another width, so the spaces after that column become exactly two (one
+/// trailing space stays one). The other columns' spacing is compared as it is.
 fn collapse_tables(s: &str) -> String {
     let lines = lines_inclusive(s);
     let mut out: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
     for block in blocks(&lines) {
-        if !block
-            .clone()
-            .any(|i| PLACEHOLDERS.iter().any(|p| lines[i].contains(p)))
-        {
+        let rows: Vec<Row<'_>> = block.clone().map(|i| row(lines[i])).collect();
+        let volatile: std::collections::BTreeSet<usize> = rows
+            .iter()
+            .flat_map(|r| {
+                r.cells
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| PLACEHOLDERS.iter().any(|p| c.contains(p)))
+                    .map(|(k, _)| k)
+            })
+            .collect();
+        if volatile.is_empty() {
             continue;
         }
-        for i in block {
-            out[i] = collapse_spaces(lines[i]);
+        for (i, r) in block.zip(&rows) {
+            let mut line = String::from(r.indent);
+            for (k, cell) in r.cells.iter().enumerate() {
+                line.push_str(cell);
+                let sep = match r.seps.get(k) {
+                    Some(sep) => sep,
+                    None => r.trail,
+                };
+                if volatile.contains(&k) && sep.len() > 1 {
+                    line.push_str("  ");
+                } else {
+                    line.push_str(sep);
+                }
+            }
+            if r.cells.is_empty() {
+                line.push_str(r.trail);
+            }
+            line.push_str(r.end);
+            out[i] = line;
         }
     }
     out.concat()
-}
-
-fn collapse_spaces(line: &str) -> String {
-    let indent = line.len() - line.trim_start_matches(' ').len();
-    let (lead, rest) = line.split_at(indent);
-    let mut out = String::from(lead);
-    let mut run = 0;
-    for c in rest.chars() {
-        if c == ' ' {
-            run += 1;
-            continue;
-        }
-        push_run(&mut out, run);
-        run = 0;
-        out.push(c);
-    }
-    push_run(&mut out, run);
-    out
-}
-
-fn push_run(out: &mut String, run: usize) {
-    match run {
-        0 => {}
-        1 => out.push(' '),
-        _ => out.push_str("  "),
-    }
 }
 
 /// Expected side only: lines printed by the aime-v2 stand-in docker (`[fake docker …]`,
@@ -263,23 +364,33 @@ fn push_elision(out: &mut Vec<String>) {
     }
 }
 
-/// Expected side only: what the container's shell printed between mlc's `opening shell to
-/// container...` and its next own message (`container shell closed…`, `detached from
-/// container…`, or any line starting with the coloured `[name]`) becomes `...`: that was the
-/// recording image's busybox shell, not mlc.
-pub fn elide_container_shell(expected: &str) -> String {
-    let lines = lines_inclusive(expected);
+/// What stands for the container's shell output (see [`container_shell`]).
+pub const CONTAINER_SHELL: &str = "[CONTAINER SHELL]";
+
+/// Both sides: what the container's shell printed (`mlc open`'s busybox in the recordings,
+/// the test image's here) becomes one line `[CONTAINER SHELL]`. It starts after mlc's `opening
+/// shell to container...` line and ends before mlc's next line (one starting with the coloured
+/// `[name]`, or saying `container shell closed`/`detached from container`); the blank line
+/// right before that line is mlc's own (its messages start with a newline) and stays. So
+/// every line mlc prints is compared, and only the shell's are not.
+pub fn container_shell(text: &str) -> String {
+    let lines = lines_inclusive(text);
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         out.push(lines[i].to_owned());
-        if strip_ansi(lines[i]).contains("opening shell to container...") {
+        if strip_ansi(lines[i]).contains("opening shell to container...")
+            && lines[i].ends_with('\n')
+        {
             let mut j = i + 1;
             while j < lines.len() && !ends_shell(lines[j]) {
                 j += 1;
             }
-            if j > i + 1 {
-                push_elision(&mut out);
+            // mlc's blank line before its next message.
+            let own_blank = j < lines.len() && j > i + 1 && is_blank(lines[j - 1]);
+            out.push(format!("{CONTAINER_SHELL}\n"));
+            if own_blank {
+                out.push(lines[j - 1].to_owned());
             }
             i = j;
             continue;
@@ -311,13 +422,35 @@ mod tests {
         let expected = "\nCONTAINER  FRAMEWORK           STATUS                 \n[pt231]    Pytorch-2.3.1-aime  Up 2 hours             \n[tf216]    Tensorflow-2.16.1   Exited (0) 2 days ago  \n\n";
         let actual = "\nCONTAINER  FRAMEWORK           STATUS                    \n[pt231]    Pytorch-2.3.1-aime  Up Less than a second     \n[tf216]    Tensorflow-2.16.1   Exited (0) 3 seconds ago  \n\n";
         assert_eq!(normalise(expected), normalise(actual));
+        // Only the spaces after the STATUS column (which held an age) are loosened.
         assert_eq!(
             normalise(expected),
-            "\nCONTAINER  FRAMEWORK  STATUS  \n[pt231]  Pytorch-2.3.1-aime  Up [AGE]  \n[tf216]  Tensorflow-2.16.1  Exited (0) [AGE] ago  \n\n"
+            "\nCONTAINER  FRAMEWORK           STATUS  \n[pt231]    Pytorch-2.3.1-aime  Up [AGE]  \n[tf216]    Tensorflow-2.16.1   Exited (0) [AGE] ago  \n\n"
         );
         // A different exit code is not volatile.
         let other = actual.replace("Exited (0)", "Exited (1)");
         assert_ne!(normalise(expected), normalise(&other));
+        // The width of a column without placeholders is compared.
+        let narrow = actual.replace("FRAMEWORK           ", "FRAMEWORK          ");
+        assert_ne!(normalise(expected), normalise(&narrow));
+    }
+
+    #[test]
+    fn columns_after_a_volatile_one() {
+        let a = "NAME  CREATED     SIZE  \nx     2 days ago  0B    \nyy    1 hour ago  1MB   \n";
+        let b = "NAME  CREATED           SIZE   \nx     3 seconds ago     0B     \nyy    About an hour ago 1MB    \n";
+        assert_ne!(normalise(a), normalise(b), "a column squeezed to one space");
+        let b = "NAME  CREATED            SIZE  \nx     3 seconds ago      0B    \nyy    About an hour ago  1MB   \n";
+        assert_eq!(normalise(a), normalise(b));
+        assert_eq!(
+            normalise(a),
+            "NAME  CREATED  SIZE  \nx     [AGE] ago  [SIZE]  \nyy    [AGE] ago  [SIZE]  \n"
+        );
+        // Line endings and indentation are kept.
+        assert_eq!(
+            normalise("  k:   Up 2 hours   \r\n"),
+            "  k:   Up [AGE]  \r\n"
+        );
     }
 
     #[test]
@@ -344,6 +477,38 @@ mod tests {
             normalise("[demo]  alice  0B (virtual 1.98MB)  \n"),
             "[demo]  alice  [SIZE] (virtual [SIZE])  \n"
         );
+        // A GPU's UUID is configuration, not an id.
+        assert_eq!(
+            normalise("DOCKER_ID=GPU-0a0a0a0a-1111-2222-3333-000000000000\n"),
+            "DOCKER_ID=GPU-0a0a0a0a-1111-2222-3333-000000000000\n"
+        );
+    }
+
+    #[test]
+    fn measured_sizes_only() {
+        for (raw, want) in [
+            ("  Size:    1.98MB\n", "  Size:    [SIZE]\n"),
+            ("  Freed:     1.98MB\n", "  Freed:     [SIZE]\n"),
+            (
+                "Sending build context to Docker daemon   7.68kB\n",
+                "Sending build context to Docker daemon   [SIZE]\n",
+            ),
+            (
+                "  Image: \x1b[1mds01-2001/demo:latest\x1b[0m (1.98MB)\r\n",
+                "  Image: \x1b[1mds01-2001/demo:latest\x1b[0m ([SIZE])\r\n",
+            ),
+            (
+                "REPOSITORY      TAG       SIZE      CREATED\nds01-2001/demo  latest    1.98MB    1 second ago\n",
+                "REPOSITORY      TAG       SIZE  CREATED\nds01-2001/demo  latest    [SIZE]  [AGE] ago\n",
+            ),
+            // Configured or hardware sizes stay.
+            ("  \x1b[0;32m────\x1b[0m  0/96 GB (0%)\n", "  \x1b[0;32m────\x1b[0m  0/96 GB (0%)\n"),
+            ("  ━━━━  0 GB used, no limit\n", "  ━━━━  0 GB used, no limit\n"),
+            ("Mode: Full GPUs — each GPU is ~40GB VRAM\n", "Mode: Full GPUs — each GPU is ~40GB VRAM\n"),
+            ("files grow to 300GB+\n", "files grow to 300GB+\n"),
+        ] {
+            assert_eq!(normalise(raw), want, "{raw:?}");
+        }
     }
 
     #[test]
@@ -351,7 +516,8 @@ mod tests {
         let a = "\x1b[32mCurrent stats:\x1b[0m\nCONTAINER                     CPU %     MEM USAGE / LIMIT        MEM %     PROCESSES (PIDs)\n[pt]                          0.00%     548KiB / 23.59GiB        0.00%     3              \n\n";
         let b = "\x1b[32mCurrent stats:\x1b[0m\nCONTAINER                     CPU %     MEM USAGE / LIMIT        MEM %     PROCESSES (PIDs)\n[pt]                          12.10%    1.2MiB / 62.5GiB         1.50%     1              \n\n";
         assert_eq!(normalise(a), normalise(b));
-        assert!(normalise(a).contains("[pt]  [N]  [SIZE] / [SIZE]  [N]  [N]  \n"));
+        assert!(normalise(a)
+            .contains("\n[pt]                          [N]  [SIZE] / [SIZE]  [N]  [N]  \n"));
         let c = b.replace("[pt]", "[tf]");
         assert_ne!(normalise(a), normalise(&c));
     }
@@ -381,11 +547,33 @@ mod tests {
     fn elisions() {
         let e = "a\n[fake docker pull] x\n\nUntagged: y\nb\n";
         assert_eq!(elide_fake_docker(e), "a\n...\n\n...\nb\n");
-        let e = "x\r\n\x1b[38;5;214m[pt]\x1b[0m \x1b[37mopening shell to container...\x1b[0m\r\n\r\nBusyBox\r\n$ exit\r\n\r\n\x1b[38;5;214m[pt]\x1b[0m \x1b[37mcontainer shell closed successfully..\x1b[0m\r\n";
-        let got = elide_container_shell(e);
-        assert!(got.contains("opening shell to container...\x1b[0m\r\n...\n\x1b[38;5;214m[pt]"));
         assert_eq!(strip_ansi("\x1b[38;5;214m[pt]\x1b[0m"), "[pt]");
         assert_eq!(visible_cr("a\r\n"), "a\u{240d}\n");
+    }
+
+    #[test]
+    fn container_shell_output_only() {
+        let open =
+            "x\r\n\r\n\x1b[38;5;214m[pt]\x1b[0m \x1b[37mopening shell to container...\x1b[0m\r\n";
+        let closed = "\r\n\x1b[38;5;214m[pt]\x1b[0m \x1b[37mcontainer shell closed successfully..\x1b[0m\r\n";
+        let recorded =
+            format!("{open}\r\n\r\nBusyBox v1.35.0\r\n[pt] john@vm:/workspace$ exit\r\n{closed}");
+        let ours = format!(
+            "{open}\r\n\r\nBusyBox v1.36.1\r\n[pt] john@c0ffee:/workspace$ \x1b[6nexit\r\n{closed}"
+        );
+        let want = format!("{open}[CONTAINER SHELL]\n{closed}");
+        assert_eq!(container_shell(&recorded), want);
+        assert_eq!(container_shell(&ours), want);
+        // A line of mlc's inside is not swallowed: it ends the shell's part.
+        let extra = format!(
+            "{open}\r\nBusyBox\r\n\r\n\x1b[38;5;214m[pt]\x1b[0m \x1b[37mstarting container...\x1b[0m\r\nexit\r\n{closed}"
+        );
+        assert_ne!(normalise(&extra), normalise(&recorded));
+        // Without any shell output (no terminal), and from a stand-in docker's elided line.
+        let pipe = "\x1b[38;5;214m[pt]\x1b[0m \x1b[37mopening shell to container...\x1b[0m\n\n\x1b[38;5;214m[pt]\x1b[0m \x1b[37mdetached from container, container keeps running.\x1b[0m\n";
+        let stand_in = pipe.replacen("\n\n", "\n[fake docker exec] exec -it x bash\n\n", 1);
+        assert_eq!(normalise(&elide_fake_docker(&stand_in)), normalise(pipe),);
+        assert!(normalise(pipe).contains("...\x1b[0m\n[CONTAINER SHELL]\n\n\x1b[38;5;214m[pt]"));
     }
 
     #[test]

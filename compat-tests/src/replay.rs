@@ -15,6 +15,7 @@ use crate::error::{Context, Error, Result};
 use crate::formats::{self, LoadedSet};
 use crate::runner::{self, RunSpec};
 use crate::session::{ExpectedExit, Format, Invocation, Session, State};
+use crate::snapshot;
 use crate::state::Engine;
 use crate::users;
 
@@ -27,6 +28,10 @@ pub struct Config {
     pub repo_dir: PathBuf,
     pub engine_dir: PathBuf,
     pub deviations: BTreeSet<String>,
+    /// Where the deviation snapshots are (`compat-tests/deviations/`).
+    pub snapshots: PathBuf,
+    /// Write the deviation snapshots of this run (instead of failing on a changed one).
+    pub update_snapshots: bool,
     pub base_image: String,
     pub limit: Duration,
     pub jobs: usize,
@@ -48,6 +53,8 @@ pub struct SessionResult {
     pub id: String,
     pub verdict: Verdict,
     pub deviation: bool,
+    /// A deviation's comparison with its snapshot (None for other sessions).
+    pub snapshot: Option<snapshot::Check>,
     /// Reproduction caveats (shown with a failure).
     pub notes: Vec<String>,
     pub not_implemented: Option<String>,
@@ -55,8 +62,15 @@ pub struct SessionResult {
 }
 
 impl SessionResult {
+    /// Matched the recording.
     pub fn passed(&self) -> bool {
         matches!(self.verdict, Verdict::Passed)
+    }
+
+    /// A deviation whose output is no longer what its snapshot holds (or that has none): a
+    /// failure.
+    pub fn deviation_changed(&self) -> bool {
+        self.snapshot.as_ref().is_some_and(|c| c.state.failed())
     }
 }
 
@@ -172,6 +186,9 @@ impl Replay {
             match early {
                 Some((reason, missing)) => results.push(Some(SessionResult {
                     id: s.id.clone(),
+                    snapshot: deviation.then(|| {
+                        self.check_snapshot(s, &snapshot::render_not_replayed(&reason), true)
+                    }),
                     verdict: Verdict::Failed {
                         reason,
                         problems: Vec::new(),
@@ -299,30 +316,54 @@ impl Replay {
         let started = Instant::now();
         let mut notes = s.notes.clone();
         let deviation = self.cfg.deviations.contains(&s.id);
-        let verdict = match self.try_replay(s, engine, overlay, &mut notes) {
-            Ok(v) => v,
-            Err(e) => Verdict::Failed {
-                reason: e.to_string(),
-                problems: Vec::new(),
-            },
+        let (verdict, ours, prepared) = match self.try_replay(s, engine, overlay, &mut notes) {
+            Ok((v, ours)) => (v, ours, true),
+            Err(e) => (
+                Verdict::Failed {
+                    reason: e.to_string(),
+                    problems: Vec::new(),
+                },
+                snapshot::render_not_replayed(&e.to_string()),
+                false,
+            ),
         };
         SessionResult {
             id: s.id.clone(),
             verdict,
             deviation,
+            // A failed preparation (engine, state, setup) is compared but never written.
+            snapshot: deviation.then(|| self.check_snapshot(s, &ours, prepared)),
             notes,
             not_implemented: None,
             seconds: started.elapsed().as_secs_f64(),
         }
     }
 
+    /// A deviation's output (`text`, a rendered snapshot) against its committed snapshot;
+    /// written instead with `--update-deviations` when `writable`.
+    fn check_snapshot(&self, s: &Session, text: &str, writable: bool) -> snapshot::Check {
+        // For inspection beside the case files.
+        let dir = self.cfg.work_dir.join("cases").join(&s.set);
+        if std::fs::create_dir_all(&dir).is_ok() {
+            let _ = std::fs::write(dir.join(format!("{}.deviation.out", s.name)), text);
+        }
+        snapshot::check(
+            &self.cfg.snapshots,
+            &s.set,
+            &s.name,
+            text,
+            self.cfg.update_snapshots && writable,
+        )
+    }
+
+    /// Replay one session: the verdict, and our output as a deviation snapshot holds it.
     fn try_replay(
         &self,
         s: &Session,
         engine: Option<(&Engine, bool)>,
         overlay: Option<&(PathBuf, PathBuf)>,
         notes: &mut Vec<String>,
-    ) -> Result<Verdict> {
+    ) -> Result<(Verdict, String)> {
         if let Some((engine, ok)) = engine {
             if let State::Containers(want) = &s.state {
                 if !ok && !want.is_empty() {
@@ -338,7 +379,7 @@ impl Replay {
             self.run_setup(s)?;
         }
         let extras = self.extras_dir(s)?;
-        let env = self.session_env(s, &extras);
+        let env = self.session_env(s, &extras)?;
         let (program, arg0, args) = match &s.invocation {
             Invocation::Argv(argv) => {
                 let name = argv.first().cloned().unwrap_or_default();
@@ -391,7 +432,17 @@ impl Replay {
         let streams = compare::prepare_streams(s, &actual);
         let judged = compare::judge(s, &actual);
         casefile::write_case(&self.cfg.work_dir.join("cases"), s, &env, &streams, notes)?;
-        Ok(if judged.passed {
+        let ours = snapshot::render(
+            actual.exit,
+            &streams
+                .iter()
+                .map(|c| snapshot::Stream {
+                    name: c.name,
+                    text: &c.ours,
+                })
+                .collect::<Vec<_>>(),
+        );
+        let verdict = if judged.passed {
             Verdict::Passed
         } else {
             let reason = judged
@@ -404,7 +455,8 @@ impl Replay {
                 reason,
                 problems: judged.problems,
             }
-        })
+        };
+        Ok((verdict, ours))
     }
 
     /// Root setup commands of a DS01 session, with the recording host's configuration path
@@ -460,8 +512,9 @@ impl Replay {
     }
 
     /// The recorded environment, with our links (and the fake host tools) first on PATH,
-    /// DOCKER_HOST and DS01_MLC_CATALOG added.
-    fn session_env(&self, s: &Session, extras: &Path) -> Vec<(String, String)> {
+    /// DOCKER_HOST, DS01_CONFIG_DIR (DS01 sessions), a fresh DS01_STATE_DIR and
+    /// DS01_MLC_CATALOG added.
+    fn session_env(&self, s: &Session, extras: &Path) -> Result<Vec<(String, String)>> {
         let mut env: Vec<(String, String)> = s
             .env
             .iter()
@@ -517,16 +570,23 @@ impl Replay {
         }
         // The recordings ran the stateless original: no allocator
         // reservation of an earlier session may carry over into this one.
-        // Laid out as the package lays out /run/ds01 (root's, sticky).
+        // Laid out as the package lays out /run/ds01 (root's, sticky). Without it our
+        // binary would share the machine's /run/ds01 between sessions: an error, not a
+        // silent fallback.
         let state = extras.join("state");
         let prepared = Command::new(&self.cfg.bin)
             .arg("prepare-state")
             .arg(&state)
-            .status()
-            .is_ok_and(|s| s.success());
-        if prepared {
-            env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
+            .output()
+            .ctx(format!("running {} prepare-state", self.cfg.bin.display()))?;
+        if !prepared.status.success() {
+            return Err(Error::msg(format!(
+                "ds01 prepare-state {} failed: {}",
+                state.display(),
+                String::from_utf8_lossy(&prepared.stderr).trim()
+            )));
         }
+        env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
         env.push((
             "DS01_MLC_CATALOG".into(),
             self.cfg
@@ -535,7 +595,7 @@ impl Replay {
                 .display()
                 .to_string(),
         ));
-        env
+        Ok(env)
     }
 }
 
