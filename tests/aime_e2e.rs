@@ -22,22 +22,25 @@ use std::process::Command;
 use std::time::Duration;
 use support::*;
 
+/// Whether `test` can run here; otherwise it says why and passes, or,
+/// under `DS01_TESTS_NEED_ENGINE`, fails.
 fn ready(test: &str) -> bool {
+    let what = format!("aime_e2e::{test}");
     match engine_ready() {
         Ok(()) if ds01_installed() && !test.starts_with("killed") && !test.contains("ds01") => {
-            eprintln!("aime_e2e::{test}: skipped: a DS01 installation makes every create DS01's");
+            skip(&what, "a DS01 installation makes every create DS01's");
             false
         }
         Ok(())
             if engine_socket().is_none()
                 && (test.starts_with("killed") || test.starts_with("inspect")) =>
         {
-            eprintln!("aime_e2e::{test}: skipped: the kill proxy needs DOCKER_HOST=unix://...");
+            skip(&what, "the kill proxy needs DOCKER_HOST=unix://...");
             false
         }
         Ok(()) => true,
         Err(why) => {
-            eprintln!("aime_e2e::{test}: skipped: {why}");
+            skip(&what, &why);
             false
         }
     }
@@ -194,21 +197,55 @@ fn recordings() -> Option<PathBuf> {
     dir.is_dir().then_some(dir)
 }
 
+/// The recordings that qualify for the comparison, counted from the
+/// recordings themselves: a `docker inspect` of the result, pipe mode, the
+/// docker calls passed through as made (`faithful`), and the login uid the
+/// same as the uid.
+fn qualifying_recordings(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("the recordings' json directory")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| {
+            let rec: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap())
+                .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+            rec["inspect"].as_object().is_some_and(|o| !o.is_empty())
+                && rec["mode"] == "pipe"
+                && rec["docker_shim_mode"] == "faithful"
+                && rec["uid"] == rec["loginuid"]
+        })
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 #[test]
 fn inspect_matches_the_recorded_originals() {
     if !ready("inspect_matches_the_recorded_originals") {
         return;
     }
     let Some(dir) = recordings() else {
-        eprintln!("aime_e2e: skipped: no recordings at ../shared/compat/aime-v2-real");
+        skip(
+            "aime_e2e::inspect_matches_the_recorded_originals",
+            "no recordings at ../shared/compat/aime-v2-real",
+        );
         return;
     };
+    // The list is exactly the recordings that qualify: none is left out
+    // unnoticed, and the count below is theirs.
+    assert_eq!(
+        qualifying_recordings(&dir),
+        RECORDED_CREATES,
+        "RECORDED_CREATES is not the set of qualifying recordings"
+    );
     let facts = engine_facts();
     let scratch = Scratch::new("inspect");
     let bin = scratch.bin_dir();
     let catalog = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/ml_images.repo");
     let mut problems = Vec::new();
     let mut compared = 0;
+    let mut skipped = 0;
     for session in RECORDED_CREATES {
         let file = dir.join(format!("{session}.json"));
         let rec: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap())
@@ -224,11 +261,19 @@ fn inspect_matches_the_recorded_originals() {
         if !is_root()
             && ds01::identity::Identity::current(&ds01::context::Env::from_process()).uid != uid
         {
-            eprintln!("aime_e2e: {session}: skipped: needs uid {uid} (run as root)");
+            skip(
+                &format!("aime_e2e: {session}"),
+                &format!("needs uid {uid} (run as root)"),
+            );
+            skipped += 1;
             continue;
         }
         if expected_login(uid, login) != login {
-            eprintln!("aime_e2e: {session}: skipped: this process's login uid names another user");
+            skip(
+                &format!("aime_e2e: {session}"),
+                "this process's login uid names another user",
+            );
+            skipped += 1;
             continue;
         }
 
@@ -402,6 +447,14 @@ fn inspect_matches_the_recorded_originals() {
         problems.is_empty(),
         "docker inspect differs from the original's:\n{}",
         problems.join("\n")
+    );
+    // Every qualifying recording was compared (but those skipped above,
+    // which DS01_TESTS_NEED_ENGINE does not allow).
+    assert_eq!(
+        compared,
+        RECORDED_CREATES.len() - skipped,
+        "compared {compared} of {} recorded creates ({skipped} skipped)",
+        RECORDED_CREATES.len()
     );
 }
 

@@ -5,10 +5,15 @@
 //! equivalents, slots per container, containers), CPU-only containers have
 //! no device at all, and every refused create said why in a limit box.
 //!
+//! It must also have done the work: every device handed out (the requests
+//! outnumber them) and at least `MIN_MADE` containers made, so that a run
+//! where creates fail for some other reason cannot pass.
+//!
 //! Needs root (it makes 20 accounts and runs the creates as them) and an
 //! engine on `DOCKER_HOST` with the test image (`compat-tests/engine/up`,
-//! `images`); otherwise it says why and passes.  The docker CLI is used
-//! for setup and inspection only.
+//! `images`); otherwise it says why and passes (fails under
+//! `DS01_TESTS_NEED_ENGINE`).  The docker CLI is used for setup and
+//! inspection only.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -18,6 +23,18 @@ const BASE: &str = "ds01-test/busybox:latest";
 const USERS: u32 = 20;
 const FIRST_UID: u32 = 23001;
 const RESEARCHERS_FROM: u32 = 16;
+/// Devices of the simulated server: GPUs 0 and 1 whole, 7 MIG slices on
+/// each of GPUs 2 and 3.
+const DEVICES: usize = 2 + 2 * 7;
+/// Creates that succeed whatever the order.  Devices: researchers may take
+/// any device and never reach their quota (2 gpueq) on slices, so no device
+/// is left while any GPU request waits: all 16 are handed out, to at least
+/// 16 - 5 containers (only the 5 researchers' `multi` hold two).  CPU-only:
+/// the `cpu` creates of the even students 2-8, 12, 14 (6; three containers
+/// each), one of `cpu`/`extra` of student 10, and `extra` of students 5
+/// and 15 (their quota of 0.3 gpueq allows two slices, so their third GPU
+/// create is refused and the fourth container fits): 9.
+const MIN_MADE: usize = 16 - 5 + 9;
 
 fn docker(args: &[&str]) -> Output {
     Command::new("docker")
@@ -370,12 +387,21 @@ fn sixty_parallel_creates_never_share_a_device_or_overrun_a_quota() {
             "{user} holds {gpueq} gpueq > {quota}"
         );
     }
-    assert!(holder_of.len() <= 16, "more devices held than exist");
     eprintln!(
         "load: {total} creates, {} made, {} refused, {} devices held",
         made.len(),
         total - made.len(),
         holder_of.len()
+    );
+    assert_eq!(
+        holder_of.len(),
+        DEVICES,
+        "every device must be handed out: the requests outnumber them"
+    );
+    assert!(
+        made.len() >= MIN_MADE,
+        "only {} of {total} creates succeeded (at least {MIN_MADE} must)",
+        made.len()
     );
 }
 

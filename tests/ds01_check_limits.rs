@@ -1,19 +1,23 @@
 //! `check-limits` against the recorded sessions of the original that need
 //! no containers (`../shared/compat/ds01/061`, `062`, `063`, `120`: `--help`,
 //! `-h`, `--info` and an unknown flag all print the dashboard of a user
-//! without containers), without root or a Docker engine: the recording
-//! machine's configuration is assembled in a temporary directory, its fake
-//! `nvidia-smi -L` becomes `DS01_GPU_FIXTURE`, and `DOCKER_HOST` points
-//! where no engine answers (which counts as no containers, as the
-//! original's failed `docker ps` did).  Skipped when `../shared` is absent.
-//! The sessions with a GPU held (629, 630) need an engine: the second test
-//! makes their state itself.
+//! without containers) and against those with a GPU held (629, 630), whose
+//! state (in the recording made by an earlier `container-deploy`, which the
+//! replay cannot run yet) the second test makes itself.  The recording
+//! machine's configuration is assembled in a temporary directory and its
+//! fake `nvidia-smi -L` becomes `DS01_GPU_FIXTURE`.  Each test runs for a
+//! user of its own (a student like the recordings' alice, whose name the
+//! dashboards show instead of hers), so that containers of other users on
+//! the engine change nothing.  Needs `../shared` and an engine on
+//! `DOCKER_HOST` (an engine that does not answer is an error, not "no
+//! containers"); without them the tests say why and pass, or fail under
+//! `DS01_TESTS_NEED_ENGINE`.
 
 mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::copy_dir;
+use support::{copy_dir, skip};
 
 /// `nvidia-smi -L` of the recording machine (its fake, see the sessions'
 /// README): 4 A100s, GPUs 2 and 3 in MIG mode.
@@ -27,8 +31,45 @@ const SESSIONS: [&str; 4] = [
 ];
 
 fn shared() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
-    p.join("data/resource-limits.yaml").is_file().then_some(p)
+    support::shared_with("data/resource-limits.yaml")
+}
+
+/// `DOCKER_HOST` of an engine that answers (and has the test image, when
+/// `image`), or None once `test` has been skipped.
+fn engine(test: &str, image: bool) -> Option<String> {
+    let docker = |args: &[&str]| {
+        Command::new("docker")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    let Ok(host) = std::env::var("DOCKER_HOST") else {
+        skip(test, "DOCKER_HOST is not set");
+        return None;
+    };
+    if !docker(&["version"]) {
+        skip(test, "no engine answers on DOCKER_HOST");
+        return None;
+    }
+    if image && !docker(&["image", "inspect", "ds01-test/busybox:latest"]) {
+        skip(test, "the engine lacks ds01-test/busybox:latest");
+        return None;
+    }
+    Some(host)
+}
+
+/// A user name of the test's own: no account, group file or override
+/// names it, so it is a student without containers, as alice was.
+fn own_user(what: &str) -> String {
+    format!("{what}{}", std::process::id())
+}
+
+/// The recorded dashboard as `user` sees it: the title names the user.
+fn as_user(recorded: &str, user: &str) -> String {
+    let alice = "\x1b[0;34malice\x1b[0m (student)";
+    assert_eq!(recorded.matches(alice).count(), 1, "{recorded:?}");
+    recorded.replace(alice, &format!("\x1b[0;34m{user}\x1b[0m (student)"))
 }
 
 /// The command line, stdout (without the recorder's final newline) and
@@ -57,11 +98,13 @@ fn recorded(path: &Path) -> (Vec<String>, String, i32) {
     (args, stdout, exit)
 }
 
-/// `ds01 check-limits ARGS` (or `get-limits`) as alice, in a clean
-/// environment over the given configuration, GPUs and engine.
+/// `ds01 check-limits ARGS` (or `get-limits`) as `user` (the recordings':
+/// alice), in a clean environment over the given configuration, GPUs and
+/// engine.
 fn check_limits(
     name: &str,
     args: &[String],
+    user: &str,
     home: &Path,
     config: &Path,
     gpus: &Path,
@@ -71,7 +114,7 @@ fn check_limits(
         .arg(name)
         .args(args)
         .env_clear()
-        .env("USER", "alice")
+        .env("USER", user)
         .env("HOME", home)
         .env("PATH", "/usr/bin:/bin")
         .env("DS01_CONFIG_DIR", config)
@@ -119,8 +162,9 @@ impl Scratch {
 
 #[test]
 fn recorded_dashboards_without_containers() {
+    let test = "recorded_dashboards_without_containers";
     let Some(shared) = shared() else {
-        eprintln!("../shared not present: skipped");
+        skip(test, "../shared is not present");
         return;
     };
     let Scratch {
@@ -129,42 +173,62 @@ fn recorded_dashboards_without_containers() {
         gpus,
         home,
     } = Scratch::new("ds01-check-limits", &shared);
-
     let no_engine = format!("unix://{}/no-engine.sock", dir.display());
     let mut failures = Vec::new();
-    for name in SESSIONS {
-        let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{name}.txt")));
-        let out = check_limits("check-limits", &args, &home, &config, &gpus, &no_engine);
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        if stdout != want || !stderr.is_empty() || out.status.code() != Some(exit) {
-            failures.push(format!(
-                "{name}\n  want {exit} {want:?}\n  got  {:?} {stdout:?} {stderr:?}",
-                out.status.code()
-            ));
-        }
-    }
 
-    // The alias answers the same.
-    let out = check_limits("get-limits", &[], &home, &config, &gpus, &no_engine);
-    let (_, want, _) = recorded(&shared.join(format!("compat/ds01/{}.txt", SESSIONS[0])));
-    if String::from_utf8_lossy(&out.stdout) != want {
-        failures.push("get-limits differs from check-limits".to_string());
-    }
-
-    // No configuration: the original's message, exit 1.
+    // An engine that does not answer is an error, not an idle dashboard.
     let out = check_limits(
         "check-limits",
         &[],
+        "alice",
         &home,
-        &dir.join("missing"),
+        &config,
         &gpus,
         &no_engine,
     );
-    if out.stdout != b"\x1b[0;31mCould not retrieve limits. Contact admin.\x1b[0m\n"
-        || out.status.code() != Some(1)
-    {
-        failures.push(format!("missing config: {out:?}"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(1) || !stderr.contains("Cannot connect to the Docker daemon") {
+        failures.push(format!("no engine: {out:?}"));
+    }
+
+    if let Some(host) = engine(test, false) {
+        let user = own_user("clfree");
+        for name in SESSIONS {
+            let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{name}.txt")));
+            let want = as_user(&want, &user);
+            let out = check_limits("check-limits", &args, &user, &home, &config, &gpus, &host);
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            if stdout != want || !stderr.is_empty() || out.status.code() != Some(exit) {
+                failures.push(format!(
+                    "{name}\n  want {exit} {want:?}\n  got  {:?} {stdout:?} {stderr:?}",
+                    out.status.code()
+                ));
+            }
+        }
+
+        // No configuration: the original's message, exit 1.
+        let out = check_limits(
+            "check-limits",
+            &[],
+            &user,
+            &home,
+            &dir.join("missing"),
+            &gpus,
+            &host,
+        );
+        if out.stdout != b"\x1b[0;31mCould not retrieve limits. Contact admin.\x1b[0m\n"
+            || out.status.code() != Some(1)
+        {
+            failures.push(format!("missing config: {out:?}"));
+        }
+
+        // The alias answers the same.
+        let out = check_limits("get-limits", &[], &user, &home, &config, &gpus, &host);
+        let (_, want, _) = recorded(&shared.join(format!("compat/ds01/{}.txt", SESSIONS[0])));
+        if String::from_utf8_lossy(&out.stdout) != as_user(&want, &user) {
+            failures.push(format!("get-limits differs from check-limits: {out:?}"));
+        }
     }
 
     let _ = fs::remove_dir_all(&dir);
@@ -174,12 +238,15 @@ fn recorded_dashboards_without_containers() {
 /// Sessions 629 and 630: alice has one running container holding a GPU
 /// (in the recording it came from an earlier `container-deploy`, which the
 /// replay harness cannot run yet).  The same state is made here with the
-/// docker CLI; needs an engine on `DOCKER_HOST` without other containers of
-/// alice's.
+/// docker CLI, for a user of the test's own.
 #[test]
 fn recorded_dashboards_with_a_gpu_container() {
+    let test = "recorded_dashboards_with_a_gpu_container";
     let Some(shared) = shared() else {
-        eprintln!("../shared not present: skipped");
+        skip(test, "../shared is not present");
+        return;
+    };
+    let Some(host) = engine(test, true) else {
         return;
     };
     let docker = |args: &[&str]| {
@@ -188,24 +255,15 @@ fn recorded_dashboards_with_a_gpu_container() {
             .stdin(std::process::Stdio::null())
             .output()
     };
-    let ready = std::env::var_os("DOCKER_HOST").is_some()
-        && docker(&["image", "inspect", "ds01-test/busybox:latest"])
-            .is_ok_and(|o| o.status.success());
-    if !ready {
-        assert!(
-            std::env::var_os("DS01_TESTS_NEED_ENGINE").is_none(),
-            "DS01_TESTS_NEED_ENGINE is set but there is no engine with the test image"
-        );
-        eprintln!("no engine with the test image: skipped");
-        return;
-    }
-    let others = docker(&["ps", "-aq", "--filter", "label=ds01.user=alice"])
+    let user = own_user("clgpu");
+    let label = format!("ds01.user={user}");
+    let leftovers = docker(&["ps", "-aq", "--filter", &format!("label={label}")])
         .map(|o| o.stdout)
         .unwrap_or_default();
-    if !others.is_empty() {
-        eprintln!("the engine already has containers of alice: skipped");
-        return;
-    }
+    assert!(
+        leftovers.is_empty(),
+        "containers of {user} exist before the test"
+    );
     let Scratch {
         dir,
         config,
@@ -220,7 +278,7 @@ fn recorded_dashboards_with_a_gpu_container() {
         "--name",
         &name,
         "--label",
-        "ds01.user=alice",
+        &label,
         "--label",
         "ds01.managed=true",
         "--label",
@@ -235,14 +293,8 @@ fn recorded_dashboards_with_a_gpu_container() {
     let mut failures = Vec::new();
     for session in ["629-check-limits-with-gpu", "630-check-limits-verbose"] {
         let (args, want, exit) = recorded(&shared.join(format!("compat/ds01/{session}.txt")));
-        let out = check_limits(
-            "check-limits",
-            &args,
-            &home,
-            &config,
-            &gpus,
-            &std::env::var("DOCKER_HOST").unwrap_or_default(),
-        );
+        let want = as_user(&want, &user);
+        let out = check_limits("check-limits", &args, &user, &home, &config, &gpus, &host);
         let stdout = String::from_utf8_lossy(&out.stdout);
         if stdout != want || out.status.code() != Some(exit) {
             failures.push(format!(

@@ -134,7 +134,7 @@ fn assemble(shared: &Path, dir: &Path, setup: &[String]) {
 #[test]
 fn recorded_get_resource_limits_sessions() {
     let Some(shared) = shared() else {
-        eprintln!("../shared not present: skipped");
+        support::skip("ds01_limits", "../shared is not present");
         return;
     };
     let mut paths: Vec<PathBuf> = fs::read_dir(shared.join("compat/ds01"))

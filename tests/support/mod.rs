@@ -66,8 +66,32 @@ pub fn engine_ready() -> Result<(), String> {
 }
 
 /// Set by scripts/test (CI): a test that would skip for want of an engine
-/// fails instead.
+/// (or of the users, root, or recordings it needs) fails instead.
 pub const NEED_ENGINE_ENV: &str = "DS01_TESTS_NEED_ENGINE";
+
+/// Whether the engine tests must run rather than skip (`NEED_ENGINE_ENV`).
+pub fn must_run() -> bool {
+    std::env::var_os(NEED_ENGINE_ENV).is_some()
+}
+
+/// Skip `what` (a test, or a part of one) for `why`: said on stderr, or,
+/// under `DS01_TESTS_NEED_ENGINE`, a failure, so that no test passes
+/// without having run.
+#[track_caller]
+pub fn skip(what: &str, why: &str) {
+    assert!(
+        !must_run(),
+        "{what}: {NEED_ENGINE_ENV} is set but it cannot run: {why}"
+    );
+    eprintln!("{what}: skipped: {why}");
+}
+
+/// `../shared` beside the repository (the recorded sessions and their
+/// data), when `marker` (a path inside it) exists.
+pub fn shared_with(marker: &str) -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    p.join(marker).exists().then_some(p)
+}
 
 fn engine_answers() -> Result<(), String> {
     if std::env::var_os("DOCKER_HOST").is_none() {
