@@ -23,7 +23,6 @@ pub const AIME_WORK_MOUNT: &str = "aime.mlc.WORK_MOUNT";
 pub const AIME_DATA_MOUNT: &str = "aime.mlc.DATA_MOUNT";
 pub const AIME_MODELS_MOUNT: &str = "aime.mlc.MODELS_MOUNT";
 
-
 /// `aime.mlc.<KEY>`.
 pub fn aime(key: &str) -> String {
     format!("{AIME}.{key}")
