@@ -521,11 +521,13 @@ impl ProxyState {
             self.victim.load(Ordering::SeqCst) > 0
         });
         let pid = self.victim.load(Ordering::SeqCst);
+        // Marked first: the test wakes up as soon as the client dies and
+        // must find the rule already marked as fired.
+        self.fired.store(true, Ordering::SeqCst);
         if pid > 0 {
             // SAFETY: a signal to the process group this test started.
             unsafe { libc::kill(-pid, libc::SIGKILL) };
         }
-        self.fired.store(true, Ordering::SeqCst);
     }
 }
 
