@@ -25,22 +25,13 @@ const TOKENS: [(&str, &str); 9] = [
 
 /// Replace `{NAME}` colour tokens (as used in the spec files) by escapes.
 pub fn expand(text: &str) -> String {
-    let mut out = text.to_string();
-    for (token, esc) in TOKENS {
-        if out.contains(token) {
-            out = out.replace(token, esc);
-        }
-    }
-    out
+    super::replace_tokens(text, &TOKENS)
 }
 
 /// Remove the escapes again (for completions and man pages).
 pub fn strip_tokens(text: &str) -> String {
-    let mut out = text.to_string();
-    for (token, _) in TOKENS {
-        out = out.replace(token, "");
-    }
-    out
+    let empty: Vec<(&str, &str)> = TOKENS.iter().map(|(t, _)| (*t, "")).collect();
+    super::replace_tokens(text, &empty)
 }
 
 #[cfg(test)]

@@ -38,20 +38,7 @@ const TOKENS: [(&str, &str); 10] = [
 /// Replace `{NAME}` colour tokens of this palette (as in spec files and
 /// page texts) by their escapes.
 pub fn expand(text: &str) -> String {
-    let mut out = text.to_string();
-    for (token, escape) in TOKENS {
-        if out.contains(token) {
-            out = out.replace(token, escape);
-        }
-    }
-    out
-}
-
-/// The text without its colour tokens (completions, man pages).
-pub fn strip_tokens(text: &str) -> String {
-    TOKENS
-        .iter()
-        .fold(text.to_string(), |t, (token, _)| t.replace(token, ""))
+    super::replace_tokens(text, &TOKENS)
 }
 
 /// The standard banner: a cyan rule of 47 `━`, the bold title, the rule.

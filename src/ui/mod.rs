@@ -7,6 +7,18 @@ pub mod ds01;
 pub mod prompt;
 pub mod table;
 
+/// Replace each `{NAME}` token of `table` in `text` by its escape (both
+/// palettes write their texts with such tokens).
+pub fn replace_tokens(text: &str, table: &[(&str, &str)]) -> String {
+    table.iter().fold(text.to_string(), |t, (token, escape)| {
+        if t.contains(token) {
+            t.replace(token, escape)
+        } else {
+            t
+        }
+    })
+}
+
 /// Width of the terminal on stdout, if it is one.
 pub fn terminal_columns() -> Option<usize> {
     // SAFETY: TIOCGWINSZ writes a winsize struct into the pointer we own.
