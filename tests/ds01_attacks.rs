@@ -448,7 +448,16 @@ fn numbers_that_are_not_numbers_are_refused() {
 fn reserved_labels_and_untaggable_names_make_nothing() {
     need_setup!();
     let s = Scene::new("labels", true);
-    let before = support::docker_out(&["images", "-q"]);
+    // Sorted: the engine orders images of equal age arbitrarily between listings.
+    let image_ids = || {
+        let mut ids: Vec<String> = support::docker_out(&["images", "-q"])
+            .lines()
+            .map(str::to_string)
+            .collect();
+        ids.sort();
+        ids
+    };
+    let before = image_ids();
     let long = "a".repeat(300);
     let custom = ["mlc", "create", "lbl", "custom", "1", "-s", "--image", BASE];
     let with_label = |label: &'static str| {
@@ -465,11 +474,7 @@ fn reserved_labels_and_untaggable_names_make_nothing() {
         assert_eq!(o.status.code(), Some(1), "{}", text(&o));
     }
     assert!(!docker_ok(&["inspect", &format!("lbl._.{}", MALLORY.0)]));
-    assert_eq!(
-        support::docker_out(&["images", "-q"]),
-        before,
-        "an image was left"
-    );
+    assert_eq!(image_ids(), before, "an image was left");
 }
 
 #[test]
