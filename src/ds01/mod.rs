@@ -3,11 +3,26 @@
 //! [`crate::policy`], the terminal kit in [`crate::ui::ds01`].
 
 pub mod check_limits;
+pub mod container_attach;
+pub mod container_create;
 pub mod container_exit;
+pub mod container_list;
+pub mod container_pause;
+pub mod container_remove;
+pub mod container_run;
+pub mod container_start;
+pub mod container_stats;
+pub mod container_stop;
+pub mod container_unpause;
 pub mod create_policy;
 pub mod get_resource_limits;
 pub mod gpu_allocator;
 pub mod gpu_availability_checker;
 pub mod gpu_state_reader;
+pub mod image_create;
+pub mod image_delete;
+pub mod image_list;
+pub mod image_update;
 pub mod messages;
 pub mod mlc_create;
+pub mod owned;

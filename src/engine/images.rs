@@ -2,8 +2,10 @@
 //! commit and remove.
 
 use super::{Engine, EngineError};
-use bollard::models::{ContainerConfig, ImageDeleteResponseItem, ImageInspect};
-use bollard::query_parameters::{CommitContainerOptions, CreateImageOptions, RemoveImageOptions};
+use bollard::models::{ContainerConfig, ImageDeleteResponseItem, ImageInspect, ImageSummary};
+use bollard::query_parameters::{
+    CommitContainerOptions, CreateImageOptions, ListImagesOptions, RemoveImageOptions,
+};
 use futures_util::StreamExt;
 
 /// Split `repo[:tag]` (a registry port is not a tag).
@@ -15,6 +17,17 @@ pub fn split_reference(reference: &str) -> (&str, Option<&str>) {
 }
 
 impl Engine {
+    /// `docker images` (`all`: with intermediate layers), newest first.
+    pub fn list_images(&self, all: bool) -> Result<Vec<ImageSummary>, EngineError> {
+        self.call("GET /images/json", |d| {
+            let options = ListImagesOptions {
+                all,
+                ..Default::default()
+            };
+            async move { d.list_images(Some(options)).await }
+        })
+    }
+
     /// The image, or `None` when the engine has no such image.
     pub fn inspect_image(&self, reference: &str) -> Result<Option<ImageInspect>, EngineError> {
         let reference = reference.to_string();

@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use std::collections::HashMap;
 use std::future::Future;
 
-pub use bollard::models::{ContainerStatsResponse, ContainerSummary};
+pub use bollard::models::{ContainerStatsResponse, ContainerSummary, ImageSummary};
 
 const API_1_41: ClientVersion = ClientVersion {
     major_version: 1,
