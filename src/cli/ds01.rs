@@ -40,7 +40,7 @@ pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
             continue;
         };
         match option.action {
-            Action::Help | Action::Version => return Ok(Parsed::Help(help(spec))),
+            Action::Help | Action::Version => return Ok(Parsed::Help(page(spec, option))),
             _ if option.takes_value() => {
                 let value = attached
                     .map(str::to_string)
@@ -68,6 +68,15 @@ fn store(m: &mut Matches, option: &OptionSpec, value: &str) {
     }
 }
 
+/// `✗ TEXT`, a blank line and the help page, exit 1: how the originals
+/// refuse a command line (`Too many arguments`).
+pub fn refusal(spec: &ToolSpec, text: &str) -> Failure {
+    Failure::stdout(
+        1,
+        format!("{}✗ {text}{}\n\n{}", term::RED, term::NC, help(spec)),
+    )
+}
+
 fn unknown(spec: &ToolSpec, arg: &str) -> Failure {
     Failure::stdout(1, format!("{}{}", term::unknown_option(arg), help(spec)))
 }
@@ -82,6 +91,14 @@ fn missing_value(spec: &ToolSpec, name: &str) -> Failure {
             help(spec)
         ),
     )
+}
+
+/// The page `option` shows: its own page of the spec, or the help.
+fn page(spec: &ToolSpec, option: &OptionSpec) -> String {
+    match option.page.as_ref().and_then(|key| spec.pages.get(key)) {
+        Some(text) => expand(text),
+        None => help(spec),
+    }
 }
 
 /// The help page: the title, the original's usage block, the options

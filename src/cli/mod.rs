@@ -22,6 +22,7 @@ pub fn with_help(options: &[OptionSpec]) -> Vec<OptionSpec> {
         metavar: None,
         help: "Print this help and exit.".into(),
         hidden: false,
+        page: None,
     }];
     all.extend(options.iter().cloned());
     all

@@ -61,6 +61,11 @@ pub struct OptionSpec {
     /// cannot make the original's abbreviations ambiguous.
     #[serde(default)]
     pub hidden: bool,
+    /// DS01 style, `action: help`: the key of the tool's `pages` entry this
+    /// option shows instead of the generated help (`--info`, `--concepts`:
+    /// the originals' other help tiers, reference §0.4).
+    #[serde(default)]
+    pub page: Option<String>,
 }
 
 impl OptionSpec {
@@ -167,6 +172,10 @@ pub struct ToolSpec {
     pub options: Vec<OptionSpec>,
     #[serde(default)]
     pub exit_codes: BTreeMap<i32, String>,
+    /// DS01 style: help pages other than the generated one, by key (see
+    /// [`OptionSpec::page`]); text with colour tokens, in ds01's words.
+    #[serde(default)]
+    pub pages: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
@@ -287,6 +296,13 @@ mod tests {
                 assert!(!opt.help.trim().is_empty(), "{:?} has no help", opt.names);
                 for n in &opt.names {
                     assert!(n.starts_with('-') && n.len() >= 2, "bad option name {n}");
+                }
+                if let Some(page) = &opt.page {
+                    assert!(
+                        tool.pages.contains_key(page),
+                        "{}: no page {page}",
+                        tool.name
+                    );
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod container_stats;
 pub mod container_stop;
 pub mod container_unpause;
 pub mod create_policy;
+pub mod dispatch;
 pub mod get_resource_limits;
 pub mod gpu_allocator;
 pub mod gpu_availability_checker;
