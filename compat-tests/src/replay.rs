@@ -512,7 +512,7 @@ impl Replay {
     }
 
     /// The recorded environment, with our links (and the fake host tools) first on PATH,
-    /// DOCKER_HOST, DS01_CONFIG_DIR (DS01 sessions), a fresh DS01_STATE_DIR and
+    /// DOCKER_HOST, DS01_CONFIG_DIR (DS01 sessions), the set's DS01_STATE_DIR and
     /// DS01_MLC_CATALOG added.
     fn session_env(&self, s: &Session, extras: &Path) -> Result<Vec<(String, String)>> {
         let mut env: Vec<(String, String)> = s
@@ -526,6 +526,7 @@ impl Replay {
                         | "DS01_MLC_CATALOG"
                         | "DS01_CONFIG_DIR"
                         | "DS01_STATE_DIR"
+                        | "DS01_RESERVATION_TTL"
                 )
             })
             .cloned()
@@ -568,12 +569,14 @@ impl Replay {
                 self.ds01_config_dir().display().to_string(),
             ));
         }
-        // The recordings ran the stateless original: no allocator
-        // reservation of an earlier session may carry over into this one.
-        // Laid out as the package lays out /run/ds01 (root's, sticky). Without it our
-        // binary would share the machine's /run/ds01 between sessions: an error, not a
-        // silent fallback.
-        let state = extras.join("state");
+        // One allocator state directory per set, kept from session to session
+        // in recording order as the recording host kept its machine state: a
+        // reservation an earlier session left (a standalone `allocate` keeps
+        // one) is there for the next ones, as it would be on a server (those
+        // sessions are listed in docs/deviations.md).  Laid out as the package
+        // lays out /run/ds01 (root's, sticky); without it our binary would
+        // share the machine's /run/ds01: an error, not a silent fallback.
+        let state = self.cfg.work_dir.join("state").join(&s.set);
         let prepared = Command::new(&self.cfg.bin)
             .arg("prepare-state")
             .arg(&state)
@@ -587,6 +590,11 @@ impl Replay {
             )));
         }
         env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
+        // The recording host ran its sessions back to back, well within a
+        // reservation's default life (120 s) of the allocator sessions: an
+        // hour keeps every later session of the set inside it however slowly
+        // this machine replays, so the outcome does not depend on its speed.
+        env.push(("DS01_RESERVATION_TTL".into(), "3600".into()));
         env.push((
             "DS01_MLC_CATALOG".into(),
             self.cfg
