@@ -36,11 +36,17 @@ struct Rules {
     /// A header line with a `SIZE` column.
     size_header: Regex,
     ids: Regex,
+    /// A colour escape (see [`SGR_BOUNDARY`]).
+    sgr: Regex,
     ansi: Regex,
 }
 
 /// A size as docker prints it (`0B`, `1.98MB`, `23.59GiB`, `7.68kB`).
 const SIZE: &str = r"\d+(?:\.\d+)? ?(?:B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\b";
+
+/// Put after every colour escape while the rules run, so that a token right after one
+/// (`␛[2mf91c82cdd260`) starts at a word boundary, as it does for the eye.
+const SGR_BOUNDARY: &str = "\u{1}";
 
 const AGE_UNIT: &str =
     r"(?:\d+|an?|About an?|Less than a) (?:second|minute|hour|day|week|month|year)s?";
@@ -75,6 +81,11 @@ fn rules() -> &'static Rules {
                 // docker's human ages: `Up 2 hours`, `Up Less than a second`, `3 days ago`.
                 r(&format!(r"\bUp {AGE_UNIT}\b"), "Up [AGE]"),
                 r(&format!(r"\b{AGE_UNIT} ago\b"), "[AGE] ago"),
+                // DS01's container-list: `Time:   Less than a second` (docker's RunningFor).
+                r(
+                    &format!(r"(Time:\s+(?:\x1b\[[0-9;]*m{SGR_BOUNDARY})?){AGE_UNIT}\b"),
+                    "${1}[AGE]",
+                ),
                 r(r"\b\d+(?:\.\d+)?(?:ms|s)\b", "[DUR]"),
                 r(r#"(File "[^"]*", line )\d+"#, "${1}[LINE]"),
             ],
@@ -102,6 +113,7 @@ fn rules() -> &'static Rules {
                 r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b|\b[0-9a-f]{64}\b|\b[0-9a-f]{12}\b",
             )
             .expect("constant regex"),
+            sgr: Regex::new(r"\x1b\[[0-9;]*m").expect("constant regex"),
             ansi: Regex::new(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][0-9A-Za-z]|\x1b[=>]")
                 .expect("constant regex"),
         }
@@ -117,7 +129,7 @@ pub fn strip_ansi(s: &str) -> String {
 /// table columns that contained them.
 pub fn normalise(text: &str) -> String {
     let rules = rules();
-    let mut s = text.to_owned();
+    let mut s = rules.sgr.replace_all(text, "${0}\u{1}").into_owned();
     for rule in &rules.ordered {
         s = rule.re.replace_all(&s, rule.with).into_owned();
     }
@@ -133,6 +145,7 @@ pub fn normalise(text: &str) -> String {
             }
         })
         .into_owned();
+    s = s.replace(SGR_BOUNDARY, "");
     s = container_shell(&s);
     s = stats_tables(&s);
     collapse_tables(&s)
@@ -367,27 +380,38 @@ fn push_elision(out: &mut Vec<String>) {
 /// What stands for the container's shell output (see [`container_shell`]).
 pub const CONTAINER_SHELL: &str = "[CONTAINER SHELL]";
 
-/// Both sides: what the container's shell printed (`mlc open`'s busybox in the recordings,
-/// the test image's here) becomes one line `[CONTAINER SHELL]`. It starts after mlc's `opening
-/// shell to container...` line and ends before mlc's next line (one starting with the coloured
-/// `[name]`, or saying `container shell closed`/`detached from container`); the blank line
-/// right before that line is mlc's own (its messages start with a newline) and stays. So
-/// every line mlc prints is compared, and only the shell's are not.
+/// Both sides: what the container's shell printed (busybox in the recordings, the test
+/// image's here) becomes one line `[CONTAINER SHELL]`.
+///
+/// mlc: it starts after mlc's `opening shell to container...` line and ends before mlc's next
+/// line (one starting with the coloured `[name]`, or saying `container shell
+/// closed`/`detached from container`); the blank line right before that line is mlc's own
+/// (its messages start with a newline) and stays.  DS01 (`container-run`/`attach`): it starts
+/// after `Type 'exit' to exit the container` and ends before DS01's next line (the keep-alive
+/// cleanup's `OCI runtime exec failed`, or a cyan `━` rule).  So every line the command prints
+/// around the shell is compared, and only the shell's are not.
 pub fn container_shell(text: &str) -> String {
     let lines = lines_inclusive(text);
     let mut out: Vec<String> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         out.push(lines[i].to_owned());
-        if strip_ansi(lines[i]).contains("opening shell to container...")
-            && lines[i].ends_with('\n')
-        {
+        let plain = strip_ansi(lines[i]);
+        // (where the shell's part ends, whether the blank line before is the command's)
+        let shell = if plain.contains("opening shell to container...") {
+            Some((ends_shell as fn(&str) -> bool, true))
+        } else if plain.contains("Type 'exit' to exit the container") {
+            Some((ends_ds01_shell as fn(&str) -> bool, false))
+        } else {
+            None
+        };
+        if let Some((ends, blank_is_own)) = shell.filter(|_| lines[i].ends_with('\n')) {
             let mut j = i + 1;
-            while j < lines.len() && !ends_shell(lines[j]) {
+            while j < lines.len() && !ends(lines[j]) {
                 j += 1;
             }
             // mlc's blank line before its next message.
-            let own_blank = j < lines.len() && j > i + 1 && is_blank(lines[j - 1]);
+            let own_blank = blank_is_own && j < lines.len() && j > i + 1 && is_blank(lines[j - 1]);
             out.push(format!("{CONTAINER_SHELL}\n"));
             if own_blank {
                 out.push(lines[j - 1].to_owned());
@@ -405,6 +429,10 @@ fn ends_shell(line: &str) -> bool {
     plain.contains("container shell closed")
         || plain.contains("detached from container")
         || line.trim_start_matches('\r').starts_with("\x1b[38;5;214m[")
+}
+
+fn ends_ds01_shell(line: &str) -> bool {
+    line.starts_with("OCI runtime exec failed") || line.starts_with("\x1b[0;36m━")
 }
 
 /// Make carriage returns visible, so that line matching (which treats `\r\n` as `\n`) keeps
@@ -574,6 +602,39 @@ mod tests {
         let stand_in = pipe.replacen("\n\n", "\n[fake docker exec] exec -it x bash\n\n", 1);
         assert_eq!(normalise(&elide_fake_docker(&stand_in)), normalise(pipe),);
         assert!(normalise(pipe).contains("...\x1b[0m\n[CONTAINER SHELL]\n\n\x1b[38;5;214m[pt]"));
+    }
+
+    #[test]
+    fn tokens_right_after_a_colour() {
+        for (text, want) in [
+            (
+                "ID: \x1b[2mf91c82cdd260\x1b[0m\n",
+                "ID: \x1b[2m[ID]\x1b[0m\n",
+            ),
+            (
+                "Time: \x1b[2mLess than a second\x1b[0m\n",
+                "Time: \x1b[2m[AGE]\x1b[0m\n",
+            ),
+            (
+                "At: \x1b[2m2026-11-28 12:49\x1b[0m\n",
+                "At: \x1b[2m[DATETIME]\x1b[0m\n",
+            ),
+        ] {
+            assert_eq!(normalise(text), want);
+        }
+    }
+
+    #[test]
+    fn ds01_container_shell() {
+        let before = "\x1b[2mType 'exit' to exit the container\x1b[0m\r\n\r\n";
+        let after = "OCI runtime exec failed: x\r\r\n\r\n\x1b[0;36m━━━\x1b[0m\r\n";
+        let recorded = format!("{before}\r\n\r\nBusyBox v1.35.0\r\n/workspace $ exit\r\n{after}");
+        let ours = format!("{before}[demo] alice@c0ffee:/workspace$ exit\r\n{after}");
+        let want = format!(
+            "\x1b[2mType 'exit' to exit the container\x1b[0m\r\n[CONTAINER SHELL]\n{after}"
+        );
+        assert_eq!(container_shell(&recorded), want);
+        assert_eq!(container_shell(&ours), want);
     }
 
     #[test]

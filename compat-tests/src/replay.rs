@@ -14,7 +14,7 @@ use crate::docker::Docker;
 use crate::error::{Context, Error, Result};
 use crate::formats::{self, LoadedSet};
 use crate::runner::{self, RunSpec};
-use crate::session::{ExpectedExit, Format, Invocation, Session, State};
+use crate::session::{ExpectedExit, Format, Invocation, Mode, Session, State};
 use crate::snapshot;
 use crate::state::Engine;
 use crate::users;
@@ -264,17 +264,68 @@ impl Replay {
 
     /// Users, directories, the DS01 configuration copy.
     fn prepare_set(&self, set: &LoadedSet) -> Result<users::Prepared> {
-        let prepared = users::prepare(
+        let mut prepared = users::prepare(
             &self.cfg.engine_dir,
             &set.name,
             &set.info,
             &self.cfg.work_dir,
         )
         .ctx(format!("preparing the users of {}", set.name))?;
+        self.prepare_state(&set.name)?;
+        if let Some(warning) = self.prepare_images(&set.name) {
+            prepared.warnings.push(warning);
+        }
         if set.format == Format::Ds01 {
             self.reset_ds01_config()?;
         }
         Ok(prepared)
+    }
+
+    /// The set's allocator state directory, kept from session to session in recording
+    /// order as the recording host kept its machine state: a reservation an earlier session
+    /// left (a standalone `allocate` keeps one) is there for the next ones, as it would be
+    /// on a server (those sessions are listed in docs/deviations.md).
+    fn set_state_dir(&self, set: &str) -> PathBuf {
+        self.cfg.work_dir.join("state").join(set)
+    }
+
+    /// Lay out the set's state directory as the package lays out /run/ds01 (root's,
+    /// sticky), once, before any session runs (two at a time would race).  Without it our
+    /// binary would share the machine's /run/ds01: an error, not a silent fallback.
+    fn prepare_state(&self, set: &str) -> Result<()> {
+        let state = self.set_state_dir(set);
+        let prepared = Command::new(&self.cfg.bin)
+            .arg("prepare-state")
+            .arg(&state)
+            .output()
+            .ctx(format!("running {} prepare-state", self.cfg.bin.display()))?;
+        if !prepared.status.success() {
+            return Err(Error::msg(format!(
+                "ds01 prepare-state {} failed: {}",
+                state.display(),
+                String::from_utf8_lossy(&prepared.stderr).trim()
+            )));
+        }
+        Ok(())
+    }
+
+    /// `compat-tests/engine/images --set SET`: the images the set's recording host had
+    /// (all fake catalog names for AIME's sets, only the fake base image for DS01's).
+    /// A failure is a warning: the sessions then show what is wrong.
+    fn prepare_images(&self, set: &str) -> Option<String> {
+        let script = self.cfg.engine_dir.join("images");
+        if !script.is_file() || !self.docker.answers() {
+            return None;
+        }
+        match Command::new(&script).args(["--set", set]).output() {
+            Ok(o) if o.status.success() => None,
+            Ok(o) => Some(format!(
+                "{} --set {set} failed: {}",
+                script.display(),
+                String::from_utf8_lossy(&o.stderr).trim()
+            )),
+            Err(e) => Some(format!("{}: {e}", script.display())),
+        }
     }
 
     /// `<work>/ds01-config`: stands for the recording host's `/opt/ds01-infra/config/runtime`
@@ -380,6 +431,7 @@ impl Replay {
         }
         let extras = self.extras_dir(s)?;
         let env = self.session_env(s, &extras)?;
+        self.run_unrecorded(s, &env, overlay)?;
         let (program, arg0, args) = match &s.invocation {
             Invocation::Argv(argv) => {
                 let name = argv.first().cloned().unwrap_or_default();
@@ -395,9 +447,22 @@ impl Replay {
                 vec!["-c".to_owned(), line.clone()],
             ),
         };
+        // A session the original itself took long over (a real image build, a
+        // 10 s `docker stop`) gets twice its recorded time.
+        let twice_recorded = |limit: Duration| {
+            s.recorded_secs
+                .map(|t| Duration::from_secs_f64(2.0 * t))
+                .map_or(limit, |twice| twice.max(limit))
+        };
         let limit = match s.expected.exit {
-            ExpectedExit::Timeout => Duration::from_secs(10).min(self.cfg.limit),
-            ExpectedExit::Code(_) => self.cfg.limit,
+            // Waiting to be killed: at most 25 s however long the recorder waited.
+            ExpectedExit::Timeout => {
+                let waiting = Duration::from_secs(10).min(self.cfg.limit);
+                twice_recorded(waiting)
+                    .min(Duration::from_secs(25))
+                    .max(waiting)
+            }
+            ExpectedExit::Code(_) => twice_recorded(self.cfg.limit),
         };
         let outcome = runner::run(RunSpec {
             program,
@@ -457,6 +522,58 @@ impl Replay {
             }
         };
         Ok((verdict, ours))
+    }
+
+    /// What sessions the recording lost did before `s` (see
+    /// `compat-tests/fixtures/ds01-unrecorded.txt`): run as `s`'s user, with its
+    /// environment, on a pipe.
+    fn run_unrecorded(
+        &self,
+        s: &Session,
+        env: &[(String, String)],
+        overlay: Option<&(PathBuf, PathBuf)>,
+    ) -> Result<()> {
+        if s.format != Format::Ds01 {
+            return Ok(());
+        }
+        let table = self
+            .cfg
+            .repo_dir
+            .join("compat-tests/fixtures/ds01-unrecorded.txt");
+        let text = std::fs::read_to_string(&table).ctx(table.display())?;
+        let number = s.name.split('-').next().unwrap_or("");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((before, cmd)) = line.split_once(' ') else {
+                continue;
+            };
+            if before != number {
+                continue;
+            }
+            let outcome = runner::run(RunSpec {
+                program: PathBuf::from("/bin/bash"),
+                arg0: "/bin/bash".to_owned(),
+                args: vec!["-c".to_owned(), cmd.to_owned()],
+                env: env.to_vec(),
+                cwd: s.cwd.clone(),
+                user: s.user.clone(),
+                mode: Mode::Pipe,
+                pty_size: s.pty_size,
+                stdin: None,
+                typed: Vec::new(),
+                cursor_replies: Vec::new(),
+                limit: self.cfg.limit,
+                prompt_timeout: Duration::from_secs(8),
+                etc_overlay: overlay.cloned(),
+            })?;
+            if outcome.actual.exit != Some(0) {
+                return Err(Error::msg(format!(
+                    "unrecorded step `{cmd}` failed (exit {:?}): {}",
+                    outcome.actual.exit,
+                    outcome.actual.stdout.trim_end()
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// Root setup commands of a DS01 session, with the recording host's configuration path
@@ -569,26 +686,9 @@ impl Replay {
                 self.ds01_config_dir().display().to_string(),
             ));
         }
-        // One allocator state directory per set, kept from session to session
-        // in recording order as the recording host kept its machine state: a
-        // reservation an earlier session left (a standalone `allocate` keeps
-        // one) is there for the next ones, as it would be on a server (those
-        // sessions are listed in docs/deviations.md).  Laid out as the package
-        // lays out /run/ds01 (root's, sticky); without it our binary would
-        // share the machine's /run/ds01: an error, not a silent fallback.
-        let state = self.cfg.work_dir.join("state").join(&s.set);
-        let prepared = Command::new(&self.cfg.bin)
-            .arg("prepare-state")
-            .arg(&state)
-            .output()
-            .ctx(format!("running {} prepare-state", self.cfg.bin.display()))?;
-        if !prepared.status.success() {
-            return Err(Error::msg(format!(
-                "ds01 prepare-state {} failed: {}",
-                state.display(),
-                String::from_utf8_lossy(&prepared.stderr).trim()
-            )));
-        }
+        // One allocator state directory per set, made by `prepare_set` (see
+        // `set_state_dir`).
+        let state = self.set_state_dir(&s.set);
         env.push(("DS01_STATE_DIR".into(), state.display().to_string()));
         // The recording host ran its sessions back to back, well within a
         // reservation's default life (120 s) of the allocator sessions: an

@@ -203,6 +203,9 @@ pub struct Session {
     pub apt: Option<FakeApt>,
     /// Put DS01's fake `nvidia-smi` on PATH.
     pub fake_nvidia_smi: bool,
+    /// How long the original ran (DS01's `# wall time`): a session gets at least
+    /// twice that as its time limit.
+    pub recorded_secs: Option<f64>,
 }
 
 impl Session {

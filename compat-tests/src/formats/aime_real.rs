@@ -224,6 +224,7 @@ fn convert(
         unsupported: None,
         apt: Some(fake_apt(fake_apt_cuda.as_deref())),
         fake_nvidia_smi: false,
+        recorded_secs: None,
     })
 }
 

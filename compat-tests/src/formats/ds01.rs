@@ -179,6 +179,7 @@ pub fn parse(path: &Path, set: &str, text: &str) -> Result<Session> {
         unsupported: None,
         apt: Some(fake_apt()),
         fake_nvidia_smi: true,
+        recorded_secs: recorded_secs(text),
     })
 }
 
@@ -271,6 +272,14 @@ fn parse_body(text: &str, mode: Mode) -> Result<Bodies> {
             Ok((None, None, Some(body.to_owned()), exit))
         }
     }
+}
+
+/// `# wall time: 30.1s`, the recording's last line.
+fn recorded_secs(text: &str) -> Option<f64> {
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("# wall time: "))
+        .and_then(|t| t.trim().trim_end_matches('s').parse().ok())
 }
 
 #[cfg(test)]

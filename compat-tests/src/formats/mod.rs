@@ -159,6 +159,7 @@ pub fn blank(path: &Path, set: &str, name: &str, format: Format) -> Session {
         unsupported: None,
         apt: None,
         fake_nvidia_smi: false,
+        recorded_secs: None,
     }
 }
 
