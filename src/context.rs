@@ -265,6 +265,15 @@ impl Ctx {
         result
     }
 
+    /// Whether a person can be asked: stdin and stdout are terminals (the
+    /// originals' `[ -t 0 ] && [ -t 1 ]`), or answers are scripted.
+    pub fn interactive(&self) -> bool {
+        match self.prompter {
+            Prompter::Scripted(_) => true,
+            Prompter::Terminal => std::io::stdin().is_terminal() && self.out.is_terminal_stdout(),
+        }
+    }
+
     /// Python's `input(prompt)`: the prompt goes to stderr when stdin and
     /// stdout are both terminals (readline), else to stdout; one line is
     /// read from stdin.  End of input is `Interrupted`.

@@ -33,56 +33,13 @@ max_containers_per_user: 3\n  allow_full_gpu: true\ndefault_group: student\ngrou
 /// one scene's container holds counts in every scene).
 static SERIAL: Mutex<()> = Mutex::new(());
 
-/// Why the attacks cannot run here, if they cannot.
-fn unable() -> Option<String> {
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        return Some("needs root (accounts and uid switching)".into());
-    }
-    if let Err(why) = support::engine_ready() {
-        return Some(why);
-    }
-    None
-}
-
 macro_rules! need_setup {
     () => {
-        if let Some(why) = unable() {
-            assert!(
-                std::env::var_os(support::NEED_ENGINE_ENV).is_none(),
-                "ds01_attacks: {why}"
-            );
-            eprintln!("ds01_attacks: skipped: {why}");
+        let Some(_serial) = support::with_accounts("ds01_attacks", &SERIAL, &[ALICE, BOB, MALLORY])
+        else {
             return;
-        }
-        let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-        accounts();
+        };
     };
-}
-
-fn accounts() {
-    for (uid, name) in [ALICE, BOB, MALLORY] {
-        if ds01::identity::user_by_name(name).is_some() {
-            continue;
-        }
-        let out = Command::new("useradd")
-            .args([
-                "-M",
-                "-u",
-                &uid.to_string(),
-                "-U",
-                "-d",
-                "/nonexistent",
-                name,
-            ])
-            .output()
-            .expect("useradd");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
 }
 
 /// A scratch area: configuration, GPU fixture, state directory; removed
@@ -146,9 +103,11 @@ impl Scene {
 
     /// `ds01 ARGS` as `who` (None: root), with the scene's configuration.
     fn run(&self, who: Option<(u32, &str)>, args: &[&str]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
+        let mut cmd = match who {
+            Some(who) => support::ds01_as(who),
+            None => support::ds01_clean(),
+        };
         cmd.args(args)
-            .env_clear()
             .env(
                 "PATH",
                 format!(
@@ -163,12 +122,6 @@ impl Scene {
             .env("DS01_STATE_DIR", self.state())
             .env("DS01_LOCK_TIMEOUT", "10")
             .stdin(Stdio::null());
-        if let Ok(host) = std::env::var("DOCKER_HOST") {
-            cmd.env("DOCKER_HOST", host);
-        }
-        if let Some((uid, name)) = who {
-            cmd.uid(uid).gid(uid).env("USER", name);
-        }
         cmd.output().expect("run ds01")
     }
 
@@ -507,16 +460,12 @@ fn an_unreachable_engine_is_an_error_everywhere() {
         vec!["check-limits"],
         vec!["mlc", "stats"],
     ] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
+        let mut cmd = support::ds01_as(ALICE);
         cmd.args(&args)
-            .env_clear()
             .env("DOCKER_HOST", "unix:///nonexistent.sock")
             .env("DS01_CONFIG_DIR", s.dir.join("config"))
             .env("DS01_GPU_FIXTURE", s.dir.join("gpus"))
-            .env("DS01_STATE_DIR", s.state())
-            .env("USER", ALICE.1)
-            .uid(ALICE.0)
-            .gid(ALICE.0);
+            .env("DS01_STATE_DIR", s.state());
         let o = cmd.output().expect("run");
         assert_ne!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
         assert!(

@@ -17,11 +17,7 @@ mod support;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use support::{copy_dir, skip};
-
-/// `nvidia-smi -L` of the recording machine (its fake, see the sessions'
-/// README): 4 A100s, GPUs 2 and 3 in MIG mode.
-const NVIDIA_SMI_L: &str = include_str!("fixtures/recording-nvidia-smi-L.txt");
+use support::skip;
 
 const SESSIONS: [&str; 4] = [
     "061-check-limits-help",
@@ -110,10 +106,9 @@ fn check_limits(
     gpus: &Path,
     engine: &str,
 ) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_ds01"))
+    support::ds01_clean()
         .arg(name)
         .args(args)
-        .env_clear()
         .env("USER", user)
         .env("HOME", home)
         .env("PATH", "/usr/bin:/bin")
@@ -137,18 +132,7 @@ impl Scratch {
     fn new(name: &str, shared: &Path) -> Scratch {
         let dir = std::env::temp_dir().join(format!("{name}-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
-        let config = dir.join("config");
-        copy_dir(
-            &Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config"),
-            &config,
-        );
-        fs::copy(
-            shared.join("data/resource-limits.yaml"),
-            config.join("resource-limits.yaml"),
-        )
-        .expect("copy yaml");
-        let gpus = dir.join("nvidia-smi-L.txt");
-        fs::write(&gpus, NVIDIA_SMI_L).expect("gpu fixture");
+        let (config, gpus) = support::recording_machine(&dir, shared);
         let home = dir.join("home");
         fs::create_dir_all(&home).expect("home");
         Scratch {

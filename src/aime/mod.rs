@@ -1,6 +1,6 @@
 //! Tier 1: AIME MLC 2.2.0 (`mlc <command>` and `mlc-<command>`).
 
-mod catalog;
+pub(crate) mod catalog;
 pub mod common;
 pub mod create;
 mod flow;

@@ -132,16 +132,20 @@ pub fn help(spec: &ToolSpec) -> String {
 fn invocation(o: &OptionSpec) -> String {
     let names = o.names.join(", ");
     match (&o.metavar, o.takes_value()) {
+        // `=NAME`: the option only takes its value attached.
+        (Some(m), true) if m.starts_with('=') => format!("{names}{m}"),
         (Some(m), true) if !m.is_empty() => format!("{names} {m}"),
         _ => names,
     }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn spec() -> ToolSpec {
+    /// A small `style: ds01` spec (`-t/--time N`, `--all`, `-h/--help`),
+    /// also for the tests of other DS01 argument loops.
+    pub(crate) fn spec() -> ToolSpec {
         serde_yaml::from_str(
             r#"
 name: demo

@@ -5,11 +5,17 @@
 //! support, so a current engine answers them too; an engine too new to
 //! accept 1.41 makes us negotiate once and retry.
 
+pub mod build;
 mod containers;
+mod image_admin;
 mod images;
+mod lifecycle;
+mod oneshot;
 mod provision;
+pub mod session;
 mod units;
 pub use images::split_reference;
+pub use oneshot::ExecOutput;
 pub use units::{binary_size, decimal_size};
 
 use bollard::query_parameters::{ListContainersOptions, StatsOptions};

@@ -44,6 +44,12 @@ pub fn decimal_size(bytes: f64) -> String {
     human(bytes, 1000.0, &DECIMAL, 3)
 }
 
+/// `units.HumanSize(size)` (4 significant digits): `7.68kB`, as `docker
+/// build` prints the size of the build context.
+pub fn human_size(bytes: f64) -> String {
+    human(bytes, 1000.0, &DECIMAL, 4)
+}
+
 /// `units.BytesSize(size)`: `12.5MiB`.
 pub fn binary_size(bytes: f64) -> String {
     human(bytes, 1024.0, &BINARY, 4)
@@ -59,6 +65,11 @@ mod tests {
         assert_eq!(decimal_size(1_980_000.0), "1.98MB");
         assert_eq!(decimal_size(9_500_000_000.0), "9.5GB");
         assert_eq!(decimal_size(999_900.0), "1e+03kB");
+        assert_eq!(human_size(7680.0), "7.68kB");
+        assert_eq!(human_size(12_345.0), "12.35kB");
+        assert_eq!(human_size(512.0), "512B");
+        assert_eq!(human_size(0.0), "0B");
+        assert_eq!(human_size(2_000_000.0), "2MB");
         assert_eq!(binary_size(372.0 * 1024.0), "372KiB");
         assert_eq!(binary_size(23.59 * 1024.0 * 1024.0 * 1024.0), "23.59GiB");
         assert_eq!(binary_size(12.5 * 1024.0 * 1024.0), "12.5MiB");

@@ -140,15 +140,18 @@ impl Inventory {
                 ),
             };
         }
-        let Some(list) = nvidia_smi(&["-L"]) else {
+        let Some(list) = nvidia_smi(&["-L"], NVIDIA_SMI_TIMEOUT) else {
             return (Inventory::default(), None);
         };
         let mut inventory = Inventory::parse_list(&list);
         if inventory.gpus.iter().any(|g| !g.mig_mode) {
-            if let Some(modes) = nvidia_smi(&[
-                "--query-gpu=index,mig.mode.current",
-                "--format=csv,noheader",
-            ]) {
+            if let Some(modes) = nvidia_smi(
+                &[
+                    "--query-gpu=index,mig.mode.current",
+                    "--format=csv,noheader",
+                ],
+                NVIDIA_SMI_TIMEOUT,
+            ) {
                 inventory.apply_mig_modes(&modes);
             }
         }
@@ -317,9 +320,9 @@ fn parse_mig_line(line: &str) -> Option<(String, u32, String)> {
     Some((profile, device, uuid))
 }
 
-/// Run `nvidia-smi ARGS` from PATH; its stdout when it exits 0 within the
-/// timeout, else None (no nvidia-smi, no driver, a hang).
-fn nvidia_smi(args: &[&str]) -> Option<String> {
+/// Run `nvidia-smi ARGS` from PATH; its stdout when it exits 0 within
+/// `timeout`, else None (no nvidia-smi, no driver, a hang).
+pub(crate) fn nvidia_smi(args: &[&str], timeout: Duration) -> Option<String> {
     let mut child = Command::new("nvidia-smi")
         .args(args)
         .stdin(Stdio::null())
@@ -336,9 +339,7 @@ fn nvidia_smi(args: &[&str]) -> Option<String> {
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
-            Ok(None) if started.elapsed() < NVIDIA_SMI_TIMEOUT => {
-                std::thread::sleep(Duration::from_millis(5))
-            }
+            Ok(None) if started.elapsed() < timeout => std::thread::sleep(Duration::from_millis(5)),
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -6,6 +6,7 @@ pub mod colour;
 pub mod ds01;
 pub mod prompt;
 pub mod table;
+pub mod terminal;
 
 /// Replace each `{NAME}` token of `table` in `text` by its escape (both
 /// palettes write their texts with such tokens).

@@ -2,7 +2,8 @@
 //! setup and inspection only), scratch directories and names that are
 //! removed whatever happens, users to run `mlc` as, a pseudo-terminal, and
 //! a proxy in front of the engine that kills `mlc` at a chosen request;
-//! and fixture copying for the DS01 tests.
+//! and for the DS01 tests: fixture copying, the recording machine's
+//! configuration, and accounts of their own to run `ds01` as.
 
 #![allow(dead_code)] // every test binary uses only some of the helpers
 
@@ -13,7 +14,7 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// The plain image of the test engine (compat-tests/engine/images).
@@ -749,4 +750,92 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).expect("copy fixture file");
         }
     }
+}
+
+/// `nvidia-smi -L` of the recording machine (its fake, see the sessions'
+/// README): 4 A100s, GPUs 2 and 3 in MIG mode.
+pub const RECORDING_NVIDIA_SMI_L: &str = include_str!("../fixtures/recording-nvidia-smi-L.txt");
+
+/// The recording machine in `dir`: its DS01 configuration `config/`
+/// (compat-tests' fixture with `shared`'s resource-limits.yaml) and its
+/// GPUs, `nvidia-smi-L.txt` (for `DS01_GPU_FIXTURE`); their paths.
+pub fn recording_machine(dir: &Path, shared: &Path) -> (PathBuf, PathBuf) {
+    let config = dir.join("config");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("compat-tests/fixtures/ds01-config"),
+        &config,
+    );
+    std::fs::copy(
+        shared.join("data/resource-limits.yaml"),
+        config.join("resource-limits.yaml"),
+    )
+    .expect("copy yaml");
+    let gpus = dir.join("nvidia-smi-L.txt");
+    std::fs::write(&gpus, RECORDING_NVIDIA_SMI_L).expect("gpu fixture");
+    (config, gpus)
+}
+
+// ---------------------------------------------------------------------------
+// Accounts of a test's own, and `ds01` run as them.
+
+/// For the test `what`, which runs `ds01` as `accounts` (uid, which is
+/// also the gid of the account's group, and login name): `None`, once
+/// skipped (see [`skip`]), without root or an engine; otherwise the
+/// accounts exist (made once, `useradd -M -U`, and kept) and the guard
+/// holds `serial`, so that one such test runs at a time.
+pub fn with_accounts<'a>(
+    what: &str,
+    serial: &'a Mutex<()>,
+    accounts: &[(u32, &str)],
+) -> Option<MutexGuard<'a, ()>> {
+    let unable = if is_root() {
+        engine_ready().err()
+    } else {
+        Some("needs root (accounts and uid switching)".to_string())
+    };
+    if let Some(why) = unable {
+        skip(what, &why);
+        return None;
+    }
+    let guard = serial.lock().unwrap_or_else(|e| e.into_inner());
+    for &(uid, name) in accounts {
+        make_account(uid, name);
+    }
+    Some(guard)
+}
+
+/// `useradd -M -u UID -U -d /nonexistent NAME`, unless `name` exists.
+fn make_account(uid: u32, name: &str) {
+    if ds01::identity::user_by_name(name).is_some() {
+        return;
+    }
+    let out = Command::new("useradd")
+        .args(["-M", "-u", &uid.to_string(), "-U", "-d", "/nonexistent"])
+        .arg(name)
+        .output()
+        .expect("useradd");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `ds01` in an empty environment but for the engine's `DOCKER_HOST`, as
+/// the test process itself; the test adds what else it needs.
+pub fn ds01_clean() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ds01"));
+    cmd.env_clear();
+    if let Ok(host) = std::env::var("DOCKER_HOST") {
+        cmd.env("DOCKER_HOST", host);
+    }
+    cmd
+}
+
+/// [`ds01_clean`] as the account `who` (uid and gid switched, `USER` its
+/// name).
+pub fn ds01_as(who: (u32, &str)) -> Command {
+    let mut cmd = ds01_clean();
+    cmd.env("USER", who.1).uid(who.0).gid(who.0);
+    cmd
 }

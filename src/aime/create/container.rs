@@ -122,6 +122,9 @@ pub struct Plan {
     /// The image to pull (catalog or custom).
     image: String,
     pull: bool,
+    /// DS01's mlc-patched stops at a failed pull (exit 1); AIME 2.2.0 goes
+    /// on with whatever image the host has.
+    stop_on_failed_pull: bool,
     /// `(repo, tag)` the setup container is committed to; `None` when the
     /// image already has the user (DS01 images built for this uid/gid).
     commit_to: Option<(String, String)>,
@@ -400,6 +403,7 @@ impl Plan {
             tag,
             image: c.image.clone(),
             pull: !(c.custom_image && image_info.is_some()),
+            stop_on_failed_pull: request.ds01.is_some(),
             commit_to,
         })
     }
@@ -435,7 +439,7 @@ impl Plan {
 
     /// `docker pull`, its lines shown as they come.  As the original: a
     /// failed pull is reported and creation goes on with the image already
-    /// on the host, if any.
+    /// on the host, if any (DS01's mlc-patched stops there instead).
     fn pull(&self, ctx: &mut Ctx) -> Result<(), Failure> {
         ctx.println(&colour::expand(
             "\n{NEUTRAL}Acquiring container image ... {RESET}\n",
@@ -453,6 +457,9 @@ impl Plan {
                 ctx.println(&colour::expand(
                     "\n{ERROR}Docker pull image failed. Try mlc create again.{RESET}",
                 ));
+                if self.stop_on_failed_pull {
+                    return Err(Failure::exit(1));
+                }
             }
         }
         Ok(())
