@@ -182,6 +182,20 @@ pub static COMMANDS: &[Entry] = &[
         run: crate::ds01::image_update::main,
     },
     Entry {
+        name: "container-deploy",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/container_deploy.yaml"),
+        run: crate::ds01::container_deploy::main,
+    },
+    Entry {
+        name: "container-retire",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/container_retire.yaml"),
+        run: crate::ds01::container_retire::main,
+    },
+    Entry {
         name: "container",
         aliases: &[],
         on_ds01: &[],

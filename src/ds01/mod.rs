@@ -5,11 +5,14 @@
 pub mod check_limits;
 pub mod container_attach;
 pub mod container_create;
+pub mod container_deploy;
 pub mod container_exit;
 pub mod container_list;
 pub mod container_pause;
 pub mod container_remove;
+pub mod container_retire;
 pub mod container_run;
+pub mod container_session;
 pub mod container_start;
 pub mod container_stats;
 pub mod container_stop;

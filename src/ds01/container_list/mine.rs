@@ -1,0 +1,277 @@
+//! The caller's containers as `docker ps -a` lists them (newest first),
+//! and what `docker inspect` and `docker port` say of each.
+//!
+//! The original took a container for the caller's when a label
+//! (`ds01.user`, `aime.mlc.USER`, `devcontainer.local_folder`) said so or
+//! its name ended in `._.UID`; labels are written by whoever makes the
+//! container, so here only the tag counts: exactly the caller's uid.
+
+use crate::engine::{ContainerSummary, Engine, EngineError};
+use crate::model::tag::ContainerTag;
+use bollard::models::{ContainerInspectResponse, PortBinding};
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// How many inspect requests may be in flight at once.
+const INSPECT_AT_ONCE: usize = 8;
+
+/// One of the caller's containers, as `docker ps -a` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Mine {
+    /// The name the user knows (`demo`).
+    pub name: String,
+    /// The docker name (`demo._.2001`).
+    pub tag: String,
+    pub id: String,
+    /// The engine's word: `running`, `paused`, `exited`, `created`, ...
+    pub state: String,
+    /// `docker ps`'s STATUS column (`Up 5 minutes`, `Exited (0) 2 hours ago`).
+    pub status: String,
+}
+
+impl Mine {
+    fn from_summary(s: &ContainerSummary, uid: u32) -> Option<Mine> {
+        let docker_name = s.names.as_ref()?.first()?;
+        let tag = ContainerTag::parse(docker_name);
+        let exact = tag.uid() == Some(uid) && tag.owner.as_deref() == Some(&uid.to_string());
+        exact.then(|| Mine {
+            name: tag.name.clone(),
+            tag: tag.to_string(),
+            id: s.id.clone().unwrap_or_default(),
+            state: s.state.as_ref().map(|x| x.to_string()).unwrap_or_default(),
+            status: s.status.clone().unwrap_or_default(),
+        })
+    }
+
+    /// Whether `docker ps` (without `-a`) lists it.
+    pub fn listed_by_ps(&self) -> bool {
+        crate::ds01::owned::listed_by_ps(&self.state)
+    }
+}
+
+/// The containers of user `uid`, newest first, as the engine lists them.
+pub fn containers(engine: &Engine, uid: u32) -> Result<Vec<Mine>, EngineError> {
+    Ok(engine
+        .list_containers(true, &[], false)?
+        .iter()
+        .filter_map(|s| Mine::from_summary(s, uid))
+        .collect())
+}
+
+/// Each container with its inspect record, in the same order; one removed
+/// meanwhile is left out.
+pub fn inspected(
+    engine: &Engine,
+    mine: Vec<Mine>,
+) -> Result<Vec<(Mine, ContainerInspectResponse)>, EngineError> {
+    let ids: Vec<String> = mine.iter().map(|m| m.id.clone()).collect();
+    let mut records: HashMap<String, ContainerInspectResponse> = engine
+        .inspect_containers(&ids, INSPECT_AT_ONCE)?
+        .into_iter()
+        .filter_map(|r| Some((r.id.clone()?, r)))
+        .collect();
+    Ok(mine
+        .into_iter()
+        .filter_map(|m| {
+            let record = records.remove(&m.id)?;
+            Some((m, record))
+        })
+        .collect())
+}
+
+/// `{{.Config.Image}}`.
+pub fn image(c: &ContainerInspectResponse) -> String {
+    c.config
+        .as_ref()
+        .and_then(|x| x.image.clone())
+        .unwrap_or_default()
+}
+
+/// `{{index .Config.Labels "KEY"}}`, empty when absent.
+pub fn label<'a>(c: &'a ContainerInspectResponse, key: &str) -> &'a str {
+    c.config
+        .as_ref()
+        .and_then(|x| x.labels.as_ref())
+        .and_then(|l| l.get(key))
+        .map_or("", String::as_str)
+}
+
+/// Whether `{{.HostConfig.DeviceRequests}}` is not `[]`.
+pub fn requests_devices(c: &ContainerInspectResponse) -> bool {
+    c.host_config
+        .as_ref()
+        .and_then(|h| h.device_requests.as_ref())
+        .is_some_and(|r| !r.is_empty())
+}
+
+/// `{{.HostConfig.NanoCpus}}` and `{{.HostConfig.Memory}}` (0 when unset).
+pub fn cpu_and_memory(c: &ContainerInspectResponse) -> (i64, i64) {
+    let h = c.host_config.as_ref();
+    (
+        h.and_then(|h| h.nano_cpus).unwrap_or(0),
+        h.and_then(|h| h.memory).unwrap_or(0),
+    )
+}
+
+/// The source of the mounts at `destination`, concatenated as the
+/// original's `{{range .Mounts}}{{if eq .Destination D}}{{.Source}}...`.
+pub fn mount_source(c: &ContainerInspectResponse, destination: &str) -> String {
+    c.mounts
+        .iter()
+        .flatten()
+        .filter(|m| m.destination.as_deref() == Some(destination))
+        .filter_map(|m| m.source.clone())
+        .collect()
+}
+
+/// `docker port NAME`: `8888/tcp -> 0.0.0.0:8888`, one line per binding,
+/// in the CLI's natural order.
+pub fn ports(c: &ContainerInspectResponse) -> Vec<String> {
+    let Some(ports) = c.network_settings.as_ref().and_then(|n| n.ports.as_ref()) else {
+        return Vec::new();
+    };
+    let mut lines: Vec<String> = ports
+        .iter()
+        .flat_map(|(from, bindings)| {
+            bindings
+                .iter()
+                .flatten()
+                .map(move |b| format!("{from} -> {}", host_port(b)))
+        })
+        .collect();
+    lines.sort_by(|a, b| natural_cmp(a, b));
+    lines
+}
+
+/// Go's `net.JoinHostPort`: an IPv6 host in brackets.
+fn host_port(b: &PortBinding) -> String {
+    let host = b.host_ip.as_deref().unwrap_or("");
+    let port = b.host_port.as_deref().unwrap_or("");
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
+}
+
+/// `sortorder.NaturalLess`: runs of digits compare by value (then by
+/// length, fewer leading zeros first), everything else byte by byte.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    loop {
+        match (a.first(), b.first()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
+                let (da, ra) = split_digits(a);
+                let (db, rb) = split_digits(b);
+                let order = compare_numbers(da, db);
+                if order != Ordering::Equal {
+                    return order;
+                }
+                (a, b) = (ra, rb);
+            }
+            (Some(x), Some(y)) => {
+                if x != y {
+                    return x.cmp(y);
+                }
+                (a, b) = (&a[1..], &b[1..]);
+            }
+        }
+    }
+}
+
+fn split_digits(s: &[u8]) -> (&[u8], &[u8]) {
+    let n = s.iter().take_while(|c| c.is_ascii_digit()).count();
+    s.split_at(n)
+}
+
+fn compare_numbers(a: &[u8], b: &[u8]) -> Ordering {
+    let strip = |s: &[u8]| -> usize { s.iter().take_while(|&&c| c == b'0').count() };
+    let (va, vb) = (&a[strip(a)..], &b[strip(b)..]);
+    va.len()
+        .cmp(&vb.len())
+        .then_with(|| va.cmp(vb))
+        .then_with(|| a.len().cmp(&b.len()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bollard::models::{ContainerSummaryStateEnum, NetworkSettings};
+
+    fn summary(name: &str, state: ContainerSummaryStateEnum) -> ContainerSummary {
+        ContainerSummary {
+            id: Some("abc".into()),
+            names: Some(vec![format!("/{name}")]),
+            state: Some(state),
+            status: Some("Created".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn only_the_exact_uid_is_mine() {
+        let created = ContainerSummaryStateEnum::CREATED;
+        let mine = Mine::from_summary(&summary("demo._.2001", created), 2001).expect("mine");
+        assert_eq!(
+            (mine.name.as_str(), mine.tag.as_str()),
+            ("demo", "demo._.2001")
+        );
+        assert_eq!(mine.state, "created");
+        for other in [
+            "demo._.20011",
+            "demo._.02001",
+            "demo",
+            "x2001",
+            "demo._.2002",
+        ] {
+            assert!(
+                Mine::from_summary(&summary(other, created), 2001).is_none(),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn ports_as_docker_port_prints_them() {
+        let binding = |ip: &str, port: &str| PortBinding {
+            host_ip: Some(ip.into()),
+            host_port: Some(port.into()),
+        };
+        let mut map = HashMap::new();
+        map.insert(
+            "10000/tcp".to_string(),
+            Some(vec![binding("0.0.0.0", "10000")]),
+        );
+        map.insert(
+            "8888/tcp".to_string(),
+            Some(vec![binding("0.0.0.0", "8888"), binding("::", "8888")]),
+        );
+        map.insert("22/tcp".to_string(), None);
+        let c = ContainerInspectResponse {
+            network_settings: Some(NetworkSettings {
+                ports: Some(map),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            ports(&c),
+            [
+                "8888/tcp -> 0.0.0.0:8888",
+                "8888/tcp -> [::]:8888",
+                "10000/tcp -> 0.0.0.0:10000"
+            ]
+        );
+    }
+
+    #[test]
+    fn natural_order() {
+        assert_eq!(natural_cmp("a2", "a10"), Ordering::Less);
+        assert_eq!(natural_cmp("a02", "a2"), Ordering::Greater);
+        assert_eq!(natural_cmp("b", "a9"), Ordering::Greater);
+        assert_eq!(natural_cmp("x1", "x1"), Ordering::Equal);
+    }
+}
