@@ -1,11 +1,10 @@
-//! `container-attach` (reference ds01.md).  Not written yet.
+//! `container-attach [name] [--guided]` (reference §3.2): one of the three
+//! names of DS01's container session; see [`crate::ds01::container_session`].
 
 use crate::context::Ctx;
-use crate::error::{Failure, Outcome};
+use crate::ds01::container_session::{self, Mode};
+use crate::error::Outcome;
 
-pub fn main(_ctx: &mut Ctx, _args: &[String]) -> Outcome {
-    Err(Failure::stderr(
-        1,
-        "container-attach: not implemented yet\n",
-    ))
+pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
+    container_session::main(ctx, args, Mode::Attach)
 }

@@ -9,12 +9,28 @@ use crate::error::{Failure, Outcome};
 use crate::policy::limits::Config;
 use crate::ui::ds01::{self as term, expand};
 
-/// The caller's lifecycle limits as `get_resource_limits USER --FLAG`
-/// prints them (`None` where they cannot be read).
-struct Lifecycle {
-    idle_timeout: String,
-    max_runtime: String,
-    gpu_hold: String,
+/// A user's lifecycle limits as `get_resource_limits USER --FLAG` prints
+/// them (`None` where they cannot be read).
+pub(crate) struct Lifecycle {
+    pub(crate) idle_timeout: String,
+    pub(crate) max_runtime: String,
+    pub(crate) gpu_hold: String,
+}
+
+impl Lifecycle {
+    /// The limits of the account `uid` (the caller's login name when no
+    /// account has that uid).
+    pub(crate) fn of_user(ctx: &mut Ctx, uid: u32) -> Lifecycle {
+        let user =
+            crate::identity::user_by_uid(uid).map_or_else(|| ctx.caller.login.clone(), |e| e.name);
+        let config = ctx.config().ok();
+        let ask = |flag: &str| ask_limit(config.as_deref(), &user, flag);
+        Lifecycle {
+            idle_timeout: ask("--idle-timeout"),
+            max_runtime: ask("--max-runtime"),
+            gpu_hold: ask("--gpu-hold-time"),
+        }
+    }
 }
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
@@ -36,18 +52,11 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     Ok(0)
 }
 
+/// The limits of the user the process runs as (the original's `whoami`).
 fn lifecycle(ctx: &mut Ctx) -> Lifecycle {
     // SAFETY: geteuid has no preconditions.
     let uid = unsafe { libc::geteuid() };
-    let user =
-        crate::identity::user_by_uid(uid).map_or_else(|| ctx.caller.login.clone(), |e| e.name);
-    let config = ctx.config().ok();
-    let ask = |flag: &str| ask_limit(config.as_deref(), &user, flag);
-    Lifecycle {
-        idle_timeout: ask("--idle-timeout"),
-        max_runtime: ask("--max-runtime"),
-        gpu_hold: ask("--gpu-hold-time"),
-    }
+    Lifecycle::of_user(ctx, uid)
 }
 
 fn ask_limit(config: Option<&Config>, user: &str, flag: &str) -> String {
@@ -61,7 +70,8 @@ fn ask_limit(config: Option<&Config>, user: &str, flag: &str) -> String {
     }
 }
 
-fn set(value: &str) -> bool {
+/// Whether a limit is set (the original's `!= None && != null`).
+pub(crate) fn set(value: &str) -> bool {
     value != "None" && value != "null"
 }
 
