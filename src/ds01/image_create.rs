@@ -1,8 +1,0 @@
-//! `image-create` (reference ds01.md).  Not written yet.
-
-use crate::context::Ctx;
-use crate::error::{Failure, Outcome};
-
-pub fn main(_ctx: &mut Ctx, _args: &[String]) -> Outcome {
-    Err(Failure::stderr(1, "image-create: not implemented yet\n"))
-}
