@@ -1,0 +1,6 @@
+complete -c container-stats -l guided -d 'Explain each column before the table.'
+complete -c container-stats -s w -l watch -d 'Refresh the table every 2 seconds until Ctrl+C.'
+complete -c container-stats -s g -l gpu -d 'Add each container\'s GPU use and a summary of your GPUs.'
+complete -c container-stats -l no-trunc -d 'Accepted for compatibility; nothing is truncated anyway.'
+complete -c container-stats -s h -l help -d 'Print this help and exit.'
+complete -c container-stats -l info -d 'Print this help and exit.'

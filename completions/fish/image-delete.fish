@@ -1,0 +1,7 @@
+complete -c image-delete -l all -d 'Delete all your images (you type \'yes\' to confirm).'
+complete -c image-delete -l guided -d 'Explain what deleting does before the menu.'
+complete -c image-delete -s f -l force -d 'No questions; your containers using the image are removed first.'
+complete -c image-delete -l keep-dockerfile -d 'Leave the Dockerfile where it is.'
+complete -c image-delete -l concepts -d 'What deleting an image means, in short.'
+complete -c image-delete -l info -d 'The full reference page.'
+complete -c image-delete -s h -l help -d 'Print this help and exit.'

@@ -1,0 +1,7 @@
+complete -c image-list -l guided -d 'Explain images and the table\'s columns first.'
+complete -c image-list -s a -l all -d 'Add the server\'s shared images (not other users\').'
+complete -c image-list -s s -l size -d 'Add a SIZE column.'
+complete -c image-list -s d -l detailed -d 'One block per image: size, date, id, metadata, containers.'
+complete -c image-list -l concepts -d 'What images are, in short.'
+complete -c image-list -l info -d 'The full reference page.'
+complete -c image-list -s h -l help -d 'Print this help and exit.'
