@@ -9,6 +9,7 @@ pub mod build;
 mod containers;
 mod image_admin;
 mod images;
+pub mod install;
 mod lifecycle;
 mod oneshot;
 mod provision;
