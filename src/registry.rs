@@ -245,6 +245,20 @@ pub static COMMANDS: &[Entry] = &[
         run: crate::ds01::dispatch::devcontainer,
     },
     Entry {
+        name: "image-install",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/image_install.yaml"),
+        run: crate::ds01::image_install::main,
+    },
+    Entry {
+        name: "mlc-stats-wrapper",
+        aliases: &[],
+        on_ds01: &["mlc-stats"],
+        spec: spec_file!(Tool, "ds01/mlc_stats_wrapper.yaml"),
+        run: crate::ds01::mlc_stats::main,
+    },
+    Entry {
         name: "mlc-create-wrapper",
         aliases: &[],
         on_ds01: &["mlc-create"],

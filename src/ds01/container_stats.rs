@@ -6,15 +6,21 @@
 //! exactly the caller's uid are shown (the original's `name=._.UID` filter
 //! was a substring match); `--gpu`, which the original advertised but
 //! refused (§12.21), adds the GPU column and section its code had for it.
+//! `--json` (ds01's own) prints one sample as a JSON array (see
+//! [`crate::ds01::container_list::json`]), each object with `usage`.
+//!
+//! The figures ([`Usage`], [`Figures`]) are also `mlc-stats`'s.
 
 use crate::cli::ds01::{self as parse, Parsed};
 use crate::cli::spec::{self, ToolSpec};
 use crate::context::Ctx;
+use crate::ds01::container_list::json;
 use crate::ds01::container_list::mine::{self, Mine};
 use crate::engine::{binary_size, decimal_size, ContainerStatsResponse, Engine};
 use crate::error::{Failure, Outcome};
 use crate::ui::ds01::{expand, BOLD, CYAN, DIM, GREEN, NC, RED, YELLOW};
 use bollard::models::ContainerInspectResponse;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 use std::process::{Command, Stdio};
@@ -31,6 +37,7 @@ struct Request {
     watch: bool,
     guided: bool,
     gpu: bool,
+    json: bool,
 }
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
@@ -53,8 +60,14 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
         watch: m.flag("watch"),
         guided: m.flag("guided"),
         gpu: m.flag("gpu"),
+        json: m.flag("json"),
     };
     let engine = ctx.engine()?;
+    if request.json {
+        let text = json_page(&engine, ctx.caller.uid, &ctx.caller.login, &request)?;
+        ctx.out(&text);
+        return Ok(0);
+    }
     if !request.watch {
         let page = page(&engine, ctx.caller.uid, &request)?;
         ctx.out(&page);
@@ -103,19 +116,52 @@ fn too_many_names(spec: &ToolSpec, args: &[String]) -> bool {
     false
 }
 
-/// The whole page for one sample.
-fn page(engine: &Engine, uid: u32, r: &Request) -> Result<String, Failure> {
-    let running: Vec<Mine> = mine::containers(engine, uid)?
+/// The caller's containers `docker stats` samples (running or paused),
+/// only the one named if a name was given.
+fn sampled(engine: &Engine, uid: u32, r: &Request) -> Result<Vec<Mine>, Failure> {
+    Ok(mine::containers(engine, uid)?
         .into_iter()
         .filter(|c| c.listed_by_ps())
         .filter(|c| r.name.as_ref().is_none_or(|n| *n == c.name))
+        .collect())
+}
+
+/// `--json`: one sample as a JSON array; a container the engine gave no
+/// sample of (stopped meanwhile) is left out, as in the table.
+fn json_page(engine: &Engine, uid: u32, login: &str, r: &Request) -> Result<String, Failure> {
+    let records = mine::inspected(engine, sampled(engine, uid, r)?, false)?;
+    let ids: Vec<String> = records.iter().map(|(m, _)| m.id.clone()).collect();
+    let mut samples = samples(engine, &ids);
+    let objects = records
+        .iter()
+        .filter_map(|(m, record)| {
+            let usage = Usage::of(&samples.remove(&m.id)?);
+            let mut object = json::container(login, m, record);
+            object.insert("usage".into(), usage.to_json());
+            Some(object)
+        })
         .collect();
+    Ok(json::document(objects))
+}
+
+/// One sample of each of `ids` (by id); those without are left out.
+pub fn samples(engine: &Engine, ids: &[String]) -> HashMap<String, ContainerStatsResponse> {
+    engine
+        .stats(ids)
+        .into_iter()
+        .filter_map(|(id, s)| Some((id, s.ok()?)))
+        .collect()
+}
+
+/// The whole page for one sample.
+fn page(engine: &Engine, uid: u32, r: &Request) -> Result<String, Failure> {
+    let running = sampled(engine, uid, r)?;
     let mut text = header(r);
     if running.is_empty() {
         text.push_str(&nothing_running(r.name.as_deref()));
         return Ok(text);
     }
-    let records = mine::inspected(engine, running.clone())?;
+    let records = mine::inspected(engine, running.clone(), false)?;
     let gpus = Gpus::probe(r.gpu);
     text.push_str(&table(engine, &records, &gpus, r.gpu));
     if let (false, Some(_), Some((_, record))) = (r.watch, &r.name, records.first()) {
@@ -179,11 +225,7 @@ fn table(
     }
     text.push_str(&format!("{NC}\n"));
     let ids: Vec<String> = records.iter().map(|(m, _)| m.id.clone()).collect();
-    let mut samples: HashMap<String, ContainerStatsResponse> = engine
-        .stats(&ids)
-        .into_iter()
-        .filter_map(|(id, s)| Some((id, s.ok()?)))
-        .collect();
+    let mut samples = samples(engine, &ids);
     for (m, record) in records {
         let Some(sample) = samples.remove(&m.id) else {
             continue;
@@ -250,38 +292,86 @@ fn summary(total: usize) -> String {
     )
 }
 
-/// The figures `docker stats --no-stream` shows, computed and formatted
-/// as the docker CLI does on Linux.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Figures {
-    cpu: String,
-    mem_usage: String,
-    mem_percent: String,
-    net_io: String,
-    block_io: String,
-    pids: String,
+/// The numbers of one sample, computed as the docker CLI does on Linux.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Usage {
+    pub cpu_percent: f64,
+    /// Bytes in use, less the inactive page cache.
+    pub memory_used: f64,
+    pub memory_limit: f64,
+    pub memory_percent: f64,
+    /// Bytes received and sent.
+    pub net: (f64, f64),
+    /// Bytes read and written.
+    pub block: (f64, f64),
+    pub pids: u64,
 }
 
-impl Figures {
-    fn of(s: &ContainerStatsResponse) -> Figures {
+impl Usage {
+    pub fn of(s: &ContainerStatsResponse) -> Usage {
         let mem = s.memory_stats.clone().unwrap_or_default();
         let used = memory_without_cache(mem.usage.unwrap_or(0), mem.stats.as_ref());
         let limit = mem.limit.unwrap_or(0) as f64;
-        let mem_percent = if limit != 0.0 {
+        let memory_percent = if limit != 0.0 {
             used / limit * 100.0
         } else {
             0.0
         };
-        let (rx, tx) = network(s);
-        let (read, write) = block_io(s);
-        let pids = s.pids_stats.as_ref().and_then(|p| p.current).unwrap_or(0);
+        Usage {
+            cpu_percent: cpu_percent(s),
+            memory_used: used,
+            memory_limit: limit,
+            memory_percent,
+            net: network(s),
+            block: block_io(s),
+            pids: s.pids_stats.as_ref().and_then(|p| p.current).unwrap_or(0),
+        }
+    }
+
+    /// `--json`'s `usage` object: percentages to two places as the table
+    /// shows them, bytes as whole numbers.
+    fn to_json(self) -> Value {
+        let two_places = |v: f64| (v * 100.0).round() / 100.0;
+        json!({
+            "cpu_percent": two_places(self.cpu_percent),
+            "memory_used": self.memory_used as u64,
+            "memory_limit": self.memory_limit as u64,
+            "memory_percent": two_places(self.memory_percent),
+            "pids": self.pids,
+        })
+    }
+}
+
+/// The figures `docker stats --no-stream` shows, formatted as the docker
+/// CLI formats them (`{{.CPUPerc}}`, `{{.MemUsage}}`, ...).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Figures {
+    pub cpu: String,
+    pub mem_usage: String,
+    pub mem_percent: String,
+    pub net_io: String,
+    pub block_io: String,
+    pub pids: String,
+}
+
+impl Figures {
+    pub fn of(s: &ContainerStatsResponse) -> Figures {
+        Figures::from_usage(&Usage::of(s))
+    }
+
+    fn from_usage(u: &Usage) -> Figures {
+        let pair = |(a, b): (f64, f64)| format!("{} / {}", decimal_size(a), decimal_size(b));
         Figures {
-            cpu: format!("{:.2}%", cpu_percent(s)),
-            mem_usage: format!("{} / {}", binary_size(used), binary_size(limit)),
-            mem_percent: format!("{mem_percent:.2}%"),
-            net_io: format!("{} / {}", decimal_size(rx), decimal_size(tx)),
-            block_io: format!("{} / {}", decimal_size(read), decimal_size(write)),
-            pids: pids.to_string(),
+            cpu: format!("{:.2}%", u.cpu_percent),
+            mem_usage: format!(
+                "{} / {}",
+                binary_size(u.memory_used),
+                binary_size(u.memory_limit)
+            ),
+            mem_percent: format!("{:.2}%", u.memory_percent),
+            net_io: pair(u.net),
+            block_io: pair(u.block),
+            pids: u.pids.to_string(),
         }
     }
 }
@@ -585,6 +675,19 @@ mod tests {
         assert_eq!(f.net_io, "0B / 0B");
         assert_eq!(f.block_io, "4.1kB / 1.5MB");
         assert_eq!(f.pids, "1");
+    }
+
+    #[test]
+    fn usage_as_json() {
+        let usage = Usage::of(&sample()).to_json();
+        let expected = json!({
+            "cpu_percent": 2.0,
+            "memory_used": 512_000,
+            "memory_limit": 25_330_000_000u64,
+            "memory_percent": 0.0,
+            "pids": 1,
+        });
+        assert_eq!(usage, expected);
     }
 
     #[test]

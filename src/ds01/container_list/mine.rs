@@ -7,8 +7,11 @@
 //! container, so here only the tag counts: exactly the caller's uid.
 
 use crate::engine::{ContainerSummary, Engine, EngineError};
+use crate::model::labels;
 use crate::model::tag::ContainerTag;
-use bollard::models::{ContainerInspectResponse, PortBinding};
+use bollard::models::{
+    ContainerConfig, ContainerInspectResponse, DeviceRequest, HostConfig, PortBinding,
+};
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -27,6 +30,10 @@ pub struct Mine {
     pub state: String,
     /// `docker ps`'s STATUS column (`Up 5 minutes`, `Exited (0) 2 hours ago`).
     pub status: String,
+    /// The image as the listing names it, and the labels: enough for the
+    /// plain list of a container DS01 made (see [`Mine::listed_record`]).
+    pub image: String,
+    pub labels: HashMap<String, String>,
 }
 
 impl Mine {
@@ -40,6 +47,46 @@ impl Mine {
             id: s.id.clone().unwrap_or_default(),
             state: s.state.as_ref().map(|x| x.to_string()).unwrap_or_default(),
             status: s.status.clone().unwrap_or_default(),
+            image: s.image.clone().unwrap_or_default(),
+            labels: s.labels.clone().unwrap_or_default(),
+        })
+    }
+
+    /// What the plain list needs of a container DS01 made, from the listing
+    /// alone: its `ds01.gpu.uuids` label says which devices it holds, so no
+    /// inspect is needed.  `None` for a container without that label (made
+    /// by other tools: its device requests must be read) or whose image the
+    /// listing shows only by id (its tag is gone; the record keeps the name).
+    pub fn listed_record(&self) -> Option<ContainerInspectResponse> {
+        let uuids = self.labels.get(labels::GPU_UUIDS)?;
+        let by_id = self.image.starts_with("sha256:")
+            || (self.image.len() == 12 && self.image.bytes().all(|b| b.is_ascii_hexdigit()));
+        if by_id || self.image.is_empty() {
+            return None;
+        }
+        let devices: Vec<String> = uuids
+            .split(',')
+            .filter(|u| !u.is_empty())
+            .map(str::to_string)
+            .collect();
+        let device_requests = (!devices.is_empty()).then(|| {
+            vec![DeviceRequest {
+                device_ids: Some(devices),
+                ..Default::default()
+            }]
+        });
+        Some(ContainerInspectResponse {
+            id: Some(self.id.clone()),
+            config: Some(ContainerConfig {
+                image: Some(self.image.clone()),
+                labels: Some(self.labels.clone()),
+                ..Default::default()
+            }),
+            host_config: Some(HostConfig {
+                device_requests,
+                ..Default::default()
+            }),
+            ..Default::default()
         })
     }
 
@@ -59,12 +106,19 @@ pub fn containers(engine: &Engine, uid: u32) -> Result<Vec<Mine>, EngineError> {
 }
 
 /// Each container with its inspect record, in the same order; one removed
-/// meanwhile is left out.
+/// meanwhile is left out.  `listed`: where the listing says enough (the plain
+/// list of containers DS01 made), its record is made from that and the
+/// engine is not asked again: one request for the whole list.
 pub fn inspected(
     engine: &Engine,
     mine: Vec<Mine>,
+    listed: bool,
 ) -> Result<Vec<(Mine, ContainerInspectResponse)>, EngineError> {
-    let ids: Vec<String> = mine.iter().map(|m| m.id.clone()).collect();
+    let ids: Vec<String> = mine
+        .iter()
+        .filter(|m| !listed || m.listed_record().is_none())
+        .map(|m| m.id.clone())
+        .collect();
     let mut records: HashMap<String, ContainerInspectResponse> = engine
         .inspect_containers(&ids, INSPECT_AT_ONCE)?
         .into_iter()
@@ -73,7 +127,8 @@ pub fn inspected(
     Ok(mine
         .into_iter()
         .filter_map(|m| {
-            let record = records.remove(&m.id)?;
+            let from_list = if listed { m.listed_record() } else { None };
+            let record = from_list.or_else(|| records.remove(&m.id))?;
             Some((m, record))
         })
         .collect())
@@ -199,6 +254,24 @@ fn compare_numbers(a: &[u8], b: &[u8]) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_listing_suffices_only_for_containers_ds01_made() {
+        let mut m = Mine {
+            image: "ds01-2001/demo:latest".into(),
+            ..Default::default()
+        };
+        assert!(m.listed_record().is_none(), "no label: inspect");
+        m.labels
+            .insert(labels::GPU_UUIDS.into(), "GPU-a,GPU-b".into());
+        let r = m.listed_record().expect("from the listing");
+        assert!(requests_devices(&r));
+        assert_eq!(image(&r), "ds01-2001/demo:latest");
+        m.labels.insert(labels::GPU_UUIDS.into(), String::new());
+        assert!(!requests_devices(&m.listed_record().expect("cpu only")));
+        m.image = "0123456789ab".into();
+        assert!(m.listed_record().is_none(), "image shown by id: inspect");
+    }
     use bollard::models::{ContainerSummaryStateEnum, NetworkSettings};
 
     fn summary(name: &str, state: ContainerSummaryStateEnum) -> ContainerSummary {

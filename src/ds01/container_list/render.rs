@@ -298,6 +298,7 @@ mod tests {
             id: "f91c82cdd2601234567890".into(),
             state: state.into(),
             status: status.into(),
+            ..Default::default()
         }
     }
 
