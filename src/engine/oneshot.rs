@@ -2,10 +2,9 @@
 //! collected (`docker exec NAME CMD`), and one run in a throwaway container
 //! of an image (`docker run --rm`).
 
+use super::install::Stream;
 use super::{Engine, EngineError};
-use bollard::container::LogOutput;
-use bollard::exec::{StartExecOptions, StartExecResults};
-use bollard::models::{ContainerCreateBody, ExecConfig};
+use bollard::models::ContainerCreateBody;
 use bollard::query_parameters::LogsOptions;
 use futures_util::StreamExt;
 
@@ -21,52 +20,19 @@ impl Engine {
     /// Run `cmd` in the running container `name` (as its default user)
     /// and collect its output.  A command the container cannot start is
     /// the daemon's error, worded as the docker CLI prints it
-    /// (`OCI runtime exec failed: ...`).
+    /// (`OCI runtime exec failed: ...`), on its stdout.
     pub fn exec_output(&self, name: &str, cmd: &[&str]) -> Result<ExecOutput, EngineError> {
-        let config = ExecConfig {
-            cmd: Some(cmd.iter().map(|s| s.to_string()).collect()),
-            attach_stdout: Some(true),
-            attach_stderr: Some(true),
-            ..Default::default()
-        };
-        let id = self.exec_create(name, &config)?;
-        let (stdout, stderr) = self.exec_collect(&id)?;
-        let status = self.exec_end(&id)?.unwrap_or(0);
+        let cmd: Vec<String> = cmd.iter().map(|s| s.to_string()).collect();
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let status = self.exec_streamed(name, &cmd, &mut |stream, bytes| match stream {
+            Stream::Stdout => out.extend_from_slice(bytes),
+            Stream::Stderr => err.extend_from_slice(bytes),
+        })?;
         Ok(ExecOutput {
-            status,
-            stdout,
-            stderr,
+            status: status.unwrap_or(0),
+            stdout: String::from_utf8_lossy(&out).into_owned(),
+            stderr: String::from_utf8_lossy(&err).into_owned(),
         })
-    }
-
-    fn exec_collect(&self, id: &str) -> Result<(String, String), EngineError> {
-        self.trace("POST /exec/{id}/start");
-        let docker = self.docker();
-        let id = id.to_string();
-        let result = self.runtime.block_on(async move {
-            let options = StartExecOptions {
-                detach: false,
-                tty: false,
-                output_capacity: None,
-            };
-            let (mut out, mut err) = (Vec::new(), Vec::new());
-            if let StartExecResults::Attached { mut output, .. } =
-                docker.start_exec(&id, Some(options)).await?
-            {
-                while let Some(chunk) = output.next().await {
-                    match chunk? {
-                        LogOutput::StdErr { message } => err.extend_from_slice(&message),
-                        other => out.extend_from_slice(&other.into_bytes()),
-                    }
-                }
-            }
-            Ok((out, err))
-        });
-        let (out, err) = result.map_err(|e| self.classify(e))?;
-        Ok((
-            String::from_utf8_lossy(&out).into_owned(),
-            String::from_utf8_lossy(&err).into_owned(),
-        ))
     }
 
     /// `docker run --rm --entrypoint ENTRYPOINT IMAGE ARGS`: what the
