@@ -394,7 +394,7 @@ fn forget_info_file(ctx: &Ctx, name: &str) {
 /// that would be).
 fn remove_all_stopped(ctx: &mut Ctx, opts: &Options) -> Result<Vec<String>, Failure> {
     let engine = ctx.engine()?;
-    let stopped: Vec<Owned> = shared::mine(&engine, ctx.caller.uid, true)?
+    let stopped: Vec<Owned> = crate::ds01::owned::listed(&engine, ctx.caller.uid, true)?
         .into_iter()
         .filter(|o| matches!(o.state(), "exited" | "created"))
         .collect();

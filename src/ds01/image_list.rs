@@ -391,10 +391,10 @@ pub(crate) fn own_containers_from(
         .containers_from_image(image)?
         .into_iter()
         .filter(|c| {
-            c.names.as_ref().and_then(|n| n.first()).is_some_and(|n| {
-                let tag = ContainerTag::parse(n);
-                tag.uid() == Some(uid) && tag.owner.as_deref() == Some(&uid.to_string())
-            })
+            c.names
+                .as_ref()
+                .and_then(|n| n.first())
+                .is_some_and(|n| ContainerTag::parse(n).belongs_to(uid))
         })
         .collect())
 }

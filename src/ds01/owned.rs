@@ -47,22 +47,29 @@ pub fn listed_by_ps(state: &str) -> bool {
     matches!(state, "running" | "paused" | "restarting")
 }
 
-/// The caller's containers of kind `which`, sorted by name.
-pub fn containers(engine: &Engine, uid: u32, which: Which) -> Result<Vec<Owned>, EngineError> {
-    let mut mine: Vec<Owned> = engine
-        .list_containers(true, &[], false)?
+/// The caller's containers as `docker ps -a --filter name=._.UID` lists
+/// them (newest first), kept only where the tag names exactly the caller's
+/// uid (the engine's name filter is a substring match); `size` adds their
+/// disk sizes.
+pub fn listed(engine: &Engine, uid: u32, size: bool) -> Result<Vec<Owned>, EngineError> {
+    Ok(engine
+        .containers_named(&format!(r"\._\.{uid}$"), size)?
         .into_iter()
         .filter_map(|summary| {
-            let docker_name = summary.names.as_ref()?.first()?.clone();
-            let tag = ContainerTag::parse(&docker_name);
-            (tag.uid() == Some(uid) && tag.owner.as_deref() == Some(&uid.to_string())).then(|| {
-                Owned {
-                    name: tag.name.clone(),
-                    tag: tag.to_string(),
-                    summary,
-                }
+            let tag = ContainerTag::parse(summary.names.as_ref()?.first()?);
+            tag.belongs_to(uid).then(|| Owned {
+                name: tag.name.clone(),
+                tag: tag.to_string(),
+                summary,
             })
         })
+        .collect())
+}
+
+/// The caller's containers of kind `which`, sorted by name.
+pub fn containers(engine: &Engine, uid: u32, which: Which) -> Result<Vec<Owned>, EngineError> {
+    let mut mine: Vec<Owned> = listed(engine, uid, false)?
+        .into_iter()
         .filter(|o| match which {
             Which::All => true,
             Which::Running => listed_by_ps(o.state()),
@@ -75,7 +82,17 @@ pub fn containers(engine: &Engine, uid: u32, which: Which) -> Result<Vec<Owned>,
 
 /// The caller's container named `name` (the base name), if it exists.
 pub fn find(engine: &Engine, uid: u32, name: &str) -> Result<Option<Owned>, EngineError> {
-    Ok(containers(engine, uid, Which::All)?
+    find_sized(engine, uid, name, false)
+}
+
+/// [`find`], with the container's disk sizes when `size`.
+pub fn find_sized(
+    engine: &Engine,
+    uid: u32,
+    name: &str,
+    size: bool,
+) -> Result<Option<Owned>, EngineError> {
+    Ok(listed(engine, uid, size)?
         .into_iter()
         .find(|o| o.name == name))
 }

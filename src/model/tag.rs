@@ -52,6 +52,14 @@ impl ContainerTag {
         self.owner.as_deref()?.parse().ok()
     }
 
+    /// Whether the tag names exactly `uid` as its owner: `demo._.2001` is
+    /// 2001's, `demo._.02001` and `demo._.20011` are not.  The originals'
+    /// `--filter name=._.UID` was a substring match; this is the one
+    /// ownership rule every DS01 command uses.
+    pub fn belongs_to(&self, uid: u32) -> bool {
+        self.owner.as_deref() == Some(uid.to_string().as_str())
+    }
+
     /// Whether the docker name has AIME's `._.` suffix at all.
     pub fn is_aime(&self) -> bool {
         self.owner.is_some()
@@ -91,6 +99,15 @@ pub fn base_name(docker_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ownership_is_the_exact_uid() {
+        assert!(ContainerTag::parse("demo._.2001").belongs_to(2001));
+        assert!(ContainerTag::parse("/a._.b._.2001").belongs_to(2001));
+        for other in ["demo._.02001", "demo._.20011", "demo._.2001x", "demo"] {
+            assert!(!ContainerTag::parse(other).belongs_to(2001), "{other}");
+        }
+    }
 
     #[test]
     fn builds_and_parses_one_way() {

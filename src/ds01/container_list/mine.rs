@@ -6,9 +6,8 @@
 //! its name ended in `._.UID`; labels are written by whoever makes the
 //! container, so here only the tag counts: exactly the caller's uid.
 
-use crate::engine::{ContainerSummary, Engine, EngineError};
+use crate::engine::{Engine, EngineError};
 use crate::model::labels;
-use crate::model::tag::ContainerTag;
 use bollard::models::{
     ContainerConfig, ContainerInspectResponse, DeviceRequest, HostConfig, PortBinding,
 };
@@ -37,19 +36,17 @@ pub struct Mine {
 }
 
 impl Mine {
-    fn from_summary(s: &ContainerSummary, uid: u32) -> Option<Mine> {
-        let docker_name = s.names.as_ref()?.first()?;
-        let tag = ContainerTag::parse(docker_name);
-        let exact = tag.uid() == Some(uid) && tag.owner.as_deref() == Some(&uid.to_string());
-        exact.then(|| Mine {
-            name: tag.name.clone(),
-            tag: tag.to_string(),
-            id: s.id.clone().unwrap_or_default(),
-            state: s.state.as_ref().map(|x| x.to_string()).unwrap_or_default(),
-            status: s.status.clone().unwrap_or_default(),
-            image: s.image.clone().unwrap_or_default(),
-            labels: s.labels.clone().unwrap_or_default(),
-        })
+    fn from_owned(o: crate::ds01::owned::Owned) -> Mine {
+        let s = o.summary;
+        Mine {
+            name: o.name,
+            tag: o.tag,
+            id: s.id.unwrap_or_default(),
+            state: s.state.map(|x| x.to_string()).unwrap_or_default(),
+            status: s.status.unwrap_or_default(),
+            image: s.image.unwrap_or_default(),
+            labels: s.labels.unwrap_or_default(),
+        }
     }
 
     /// What the plain list needs of a container DS01 made, from the listing
@@ -98,10 +95,9 @@ impl Mine {
 
 /// The containers of user `uid`, newest first, as the engine lists them.
 pub fn containers(engine: &Engine, uid: u32) -> Result<Vec<Mine>, EngineError> {
-    Ok(engine
-        .list_containers(true, &[], false)?
-        .iter()
-        .filter_map(|s| Mine::from_summary(s, uid))
+    Ok(crate::ds01::owned::listed(engine, uid, false)?
+        .into_iter()
+        .map(Mine::from_owned)
         .collect())
 }
 
@@ -272,39 +268,33 @@ mod tests {
         m.image = "0123456789ab".into();
         assert!(m.listed_record().is_none(), "image shown by id: inspect");
     }
+    use crate::ds01::owned::Owned;
+    use crate::engine::ContainerSummary;
     use bollard::models::{ContainerSummaryStateEnum, NetworkSettings};
 
-    fn summary(name: &str, state: ContainerSummaryStateEnum) -> ContainerSummary {
-        ContainerSummary {
-            id: Some("abc".into()),
-            names: Some(vec![format!("/{name}")]),
-            state: Some(state),
-            status: Some("Created".into()),
-            ..Default::default()
-        }
-    }
-
     #[test]
-    fn only_the_exact_uid_is_mine() {
-        let created = ContainerSummaryStateEnum::CREATED;
-        let mine = Mine::from_summary(&summary("demo._.2001", created), 2001).expect("mine");
+    fn a_listed_container_keeps_what_the_listing_said() {
+        let summary = ContainerSummary {
+            id: Some("abc".into()),
+            state: Some(ContainerSummaryStateEnum::CREATED),
+            status: Some("Created".into()),
+            image: Some("ds01-2001/demo:latest".into()),
+            ..Default::default()
+        };
+        let mine = Mine::from_owned(Owned {
+            name: "demo".into(),
+            tag: "demo._.2001".into(),
+            summary,
+        });
         assert_eq!(
-            (mine.name.as_str(), mine.tag.as_str()),
-            ("demo", "demo._.2001")
+            (mine.name.as_str(), mine.tag.as_str(), mine.id.as_str()),
+            ("demo", "demo._.2001", "abc")
         );
-        assert_eq!(mine.state, "created");
-        for other in [
-            "demo._.20011",
-            "demo._.02001",
-            "demo",
-            "x2001",
-            "demo._.2002",
-        ] {
-            assert!(
-                Mine::from_summary(&summary(other, created), 2001).is_none(),
-                "{other}"
-            );
-        }
+        assert_eq!(
+            (mine.state.as_str(), mine.status.as_str()),
+            ("created", "Created")
+        );
+        assert_eq!(mine.image, "ds01-2001/demo:latest");
     }
 
     #[test]

@@ -8,9 +8,8 @@ use crate::cli::ds01::{self as parse, Parsed};
 use crate::cli::spec::{self, ToolSpec};
 use crate::context::Ctx;
 use crate::ds01::owned::{self, Owned, Which};
-use crate::engine::{ContainerSummary, Engine, EngineError};
+use crate::engine::{Engine, EngineError};
 use crate::error::{Failure, Outcome};
-use crate::model::tag::ContainerTag;
 use crate::ui::ds01::{BOLD, CYAN, GREEN, NC, RED, YELLOW};
 
 /// The rule under the banners and above the `--all` counts.
@@ -126,36 +125,6 @@ fn takes_next_as_value(spec: &ToolSpec, arg: &str) -> bool {
             .any(|o| o.takes_value() && o.names.iter().any(|n| n == arg))
 }
 
-/// The caller's containers as `docker ps -a --filter name=._.UID` lists
-/// them (newest first), but only those whose tag names exactly the
-/// caller's uid; `size` adds their disk sizes.
-pub(crate) fn mine(engine: &Engine, uid: u32, size: bool) -> Result<Vec<Owned>, EngineError> {
-    let pattern = format!(r"\._\.{uid}$");
-    Ok(engine
-        .containers_named(&pattern, size)?
-        .into_iter()
-        .filter_map(|summary| owned_by(summary, uid))
-        .collect())
-}
-
-fn owned_by(summary: ContainerSummary, uid: u32) -> Option<Owned> {
-    let docker_name = summary.names.as_ref()?.first()?.clone();
-    let tag = ContainerTag::parse(&docker_name);
-    let exact = tag.uid() == Some(uid) && tag.owner.as_deref() == Some(uid.to_string().as_str());
-    exact.then(|| Owned {
-        name: tag.name.clone(),
-        tag: tag.to_string(),
-        summary,
-    })
-}
-
-/// The caller's container `name`, if there is one.
-fn find(engine: &Engine, uid: u32, name: &str, size: bool) -> Result<Option<Owned>, EngineError> {
-    Ok(mine(engine, uid, size)?
-        .into_iter()
-        .find(|o| o.name == name))
-}
-
 /// What to hand the engine for `o`: its id, so that a container renamed
 /// meanwhile is not mistaken for another.
 pub(crate) fn target(o: &Owned) -> String {
@@ -169,7 +138,7 @@ pub(crate) fn names_where(
     uid: u32,
     keep: impl Fn(&Owned) -> bool,
 ) -> Result<Vec<String>, EngineError> {
-    Ok(mine(engine, uid, false)?
+    Ok(owned::listed(engine, uid, false)?
         .into_iter()
         .filter(|o| keep(o))
         .map(|o| o.name)
@@ -184,7 +153,7 @@ pub(crate) fn find_or_say(
     name: &str,
     size: bool,
 ) -> Result<Option<Owned>, Failure> {
-    let found = find(engine, ctx.caller.uid, name, size)?;
+    let found = owned::find_sized(engine, ctx.caller.uid, name, size)?;
     if found.is_none() {
         ctx.out(&format!("{RED}✗{NC} Container '{name}' not found\n"));
     }
