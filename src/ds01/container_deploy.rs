@@ -299,7 +299,7 @@ fn after_session(
         "2" => {
             ctx.out(&format!("{YELLOW}Retiring container...{NC}\n\n"));
             let tag = crate::model::tag::ContainerTag::new(name, ctx.caller.uid).to_string();
-            container_retire::end_keep_alive(ctx, engine, &tag);
+            crate::ds01::container_session::stop_keep_alive(ctx, engine, &tag);
             retire_after_session(ctx, name)?;
         }
         _ => ctx.out(&format!(

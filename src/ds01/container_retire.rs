@@ -249,7 +249,7 @@ fn stop(ctx: &mut Ctx, engine: &Engine, o: &Options, tag: &str) -> Result<(), Fa
             "{CYAN}ℹ {NC}{BOLD}Stopping the container...{NC}\n\n  This will gracefully shut down all processes.\n\n"
         ));
     }
-    end_keep_alive(ctx, engine, tag);
+    crate::ds01::container_session::stop_keep_alive(ctx, engine, tag);
     ctx.out(&format!("{CYAN}Stopping container...{NC}\n"));
     if engine.stop_within(tag, 10).is_err() {
         return Err(Failure::stdout(
@@ -259,16 +259,6 @@ fn stop(ctx: &mut Ctx, engine: &Engine, o: &Options, tag: &str) -> Result<(), Fa
     }
     ctx.out(&format!("{GREEN}✓{NC} Container stopped\n\n"));
     Ok(())
-}
-
-/// `docker exec TAG pkill -f '\[ds01-keep-alive\]' 2>/dev/null || true`:
-/// the session keep-alive goes first; what the exec prints on stdout
-/// (the daemon's error when the image has no pkill) is shown as docker
-/// showed it.
-pub fn end_keep_alive(ctx: &mut Ctx, engine: &Engine, tag: &str) {
-    if let Ok(out) = engine.exec_output(tag, &["pkill", "-f", "\\[ds01-keep-alive\\]"]) {
-        ctx.out(&out.stdout);
-    }
 }
 
 fn section(ctx: &mut Ctx, title: &str) {

@@ -18,6 +18,8 @@
 //! - GPUs are checked by exact UUID, not by a substring of `nvidia-smi -L`.
 
 mod shell;
+
+pub(crate) use shell::stop_keep_alive;
 mod texts;
 
 use crate::cli::ds01::{self as parse, Parsed};

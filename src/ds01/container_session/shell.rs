@@ -76,7 +76,7 @@ fn start_keep_alive(engine: &Engine, tag: &str) {
 /// `docker exec TAG pkill -f "\[ds01-keep-alive\]" 2>/dev/null`: what it
 /// prints on stdout shows (an image without pkill makes the engine say
 /// so there, as in the recordings); its status does not matter.
-fn stop_keep_alive(ctx: &mut Ctx, engine: &Engine, tag: &str) {
+pub(crate) fn stop_keep_alive(ctx: &mut Ctx, engine: &Engine, tag: &str) {
     let config = ExecConfig {
         attach_stdin: Some(false),
         attach_stdout: Some(true),
