@@ -110,9 +110,14 @@ impl Typist {
         self.all.extend_from_slice(bytes);
     }
 
-    #[cfg(test)]
+    /// Every keystroke sent.
     pub fn done(&self) -> bool {
         self.pending.is_empty()
+    }
+
+    /// When keys were last sent (or typing began).
+    pub fn last_sent(&self) -> Instant {
+        self.waiting_since
     }
 
     /// What to write to the terminal now, if anything.

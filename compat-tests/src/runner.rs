@@ -238,6 +238,24 @@ impl Stream {
     }
 }
 
+/// The time limit, which never cuts off keystrokes still owed: a prompt
+/// that never appears costs `prompt_timeout` before its keys go anyway, and
+/// a session that waits to be killed (a short limit) would otherwise end
+/// before or after its last keys depending on the machine's load.  Once all
+/// are sent, the session gets a moment to answer them.
+fn past_limit(spec: &RunSpec, typist: &Typist, start: Instant, now: Instant) -> bool {
+    const ANSWER: Duration = Duration::from_secs(2);
+    let owed = (spec.prompt_timeout + ANSWER) * spec.typed.len() as u32;
+    let elapsed = now.duration_since(start);
+    if elapsed <= spec.limit {
+        return false;
+    }
+    if elapsed > spec.limit + owed {
+        return true;
+    }
+    typist.done() && (spec.typed.is_empty() || now.duration_since(typist.last_sent()) > ANSWER)
+}
+
 fn pump(mut child: Child, master: Option<OwnedFd>, spec: RunSpec) -> Result<Outcome> {
     let start = Instant::now();
     let pid = child.id() as libc::pid_t;
@@ -316,7 +334,7 @@ fn pump(mut child: Child, master: Option<OwnedFd>, spec: RunSpec) -> Result<Outc
                     .code()
                     .unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
                 exited = Some((now, code));
-            } else if now.duration_since(start) > spec.limit {
+            } else if past_limit(&spec, &typist, start, now) {
                 // SAFETY: signalling our child's process group.
                 unsafe {
                     libc::kill(-pid, libc::SIGKILL);
@@ -456,5 +474,22 @@ mod tests {
         assert!(t.elapsed() < Duration::from_secs(5));
         assert_eq!(o.actual.exit, None);
         assert_eq!(o.actual.stdout, "start\n");
+    }
+
+    #[test]
+    fn time_limit_waits_for_keys_of_missed_prompts() {
+        let Some(mut s) = spec(Mode::Pty, "read a; echo \"got $a\"; sleep 30") else {
+            return;
+        };
+        s.typed = vec![TypedInput {
+            trigger: Trigger::Contains("never shown".into()),
+            keys: b"x\r".to_vec(),
+        }];
+        s.limit = Duration::from_millis(300);
+        s.prompt_timeout = Duration::from_secs(1);
+        let o = run(s).unwrap();
+        assert_eq!(o.actual.exit, None);
+        assert!(o.actual.pty.contains("got x"), "{:?}", o.actual.pty);
+        assert_eq!(o.missed_prompts, vec!["never shown".to_owned()]);
     }
 }
