@@ -7,6 +7,7 @@ mod deviations;
 mod docker;
 mod error;
 mod formats;
+mod host;
 mod normalise;
 mod pty;
 mod replay;

@@ -490,8 +490,10 @@ impl Replay {
         if s.format == Format::Ds01 {
             // Our copy of the recording host's configuration stands at its recorded place.
             let ours = self.ds01_config_dir().display().to_string();
+            let addresses = crate::host::ipv4_addresses();
             for text in [&mut actual.stdout, &mut actual.stderr, &mut actual.pty] {
                 *text = text.replace(&ours, "/opt/ds01-infra/config/runtime");
+                *text = crate::host::as_recorded(text, &addresses);
             }
         }
         let streams = compare::prepare_streams(s, &actual);
