@@ -60,6 +60,12 @@ fn rules() -> &'static Rules {
         };
         Rules {
             ordered: vec![
+                // Key material ssh-setup shows (made afresh on every run).
+                r(
+                    r"(-----BEGIN OPENSSH PRIVATE KEY-----\r?\n)(?s:.*?)(\r?\n-----END OPENSSH PRIVATE KEY-----)",
+                    "${1}[PRIVATE KEY]${2}",
+                ),
+                r(r"\bssh-ed25519 [A-Za-z0-9+/]{60,}={0,2}", "ssh-ed25519 [PUBLIC KEY]"),
                 // Digests before the bare hex ids (replaced after these rules).
                 r(r"sha256:[0-9a-f]{12,64}", "sha256:[SHA]"),
                 // No registry on the recording machine (nor on the test engine): the resolver
@@ -568,6 +574,17 @@ mod tests {
         assert_eq!(
             normalise("Error response from daemon: Get \"https://registry-1.docker.io/v2/\": dial tcp: lookup registry-1.docker.io on 192.0.2.53:53: no such host\n"),
             "Error response from daemon: Get \"https://registry-1.docker.io/v2/\": [NETERR]\n"
+        );
+    }
+
+    #[test]
+    fn ssh_key_material() {
+        let shown = "a\r\n-----BEGIN OPENSSH PRIVATE KEY-----\r\nb3Bl\r\nQyNT==\r\n-----END OPENSSH PRIVATE KEY-----\r\n\
+                     ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIbTAg+Lhs/Pucy23BDW1v3tnQkCWxGCmZzBVFpmwh5M bob@h\n";
+        assert_eq!(
+            normalise(shown),
+            "a\r\n-----BEGIN OPENSSH PRIVATE KEY-----\r\n[PRIVATE KEY]\r\n-----END OPENSSH PRIVATE KEY-----\r\n\
+             ssh-ed25519 [PUBLIC KEY] bob@h\n"
         );
     }
 

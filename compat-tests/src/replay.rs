@@ -548,7 +548,7 @@ impl Replay {
             let Some((before, cmd)) = line.split_once(' ') else {
                 continue;
             };
-            if before != number {
+            if before != number && before != s.name {
                 continue;
             }
             let outcome = runner::run(RunSpec {
