@@ -14,6 +14,7 @@ pub mod context;
 pub mod ds01;
 pub mod engine;
 pub mod error;
+pub mod host;
 pub mod identity;
 pub mod model;
 pub mod policy;

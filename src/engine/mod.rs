@@ -14,6 +14,7 @@ mod lifecycle;
 mod oneshot;
 mod provision;
 pub mod session;
+pub mod system;
 mod units;
 pub use images::split_reference;
 pub use oneshot::ExecOutput;

@@ -162,6 +162,18 @@ pub fn select<'a>(ctx: &mut Ctx, title: &str, items: &'a [String]) -> Result<&'a
     }
 }
 
+/// Throw away keys typed before a question (the originals' `read -t 0.1
+/// -n 10000 discard </dev/tty` before it).
+pub fn flush_type_ahead(ctx: &Ctx) {
+    if !matches!(ctx.prompter, crate::context::Prompter::Terminal) {
+        return;
+    }
+    if let Ok(tty) = std::fs::File::open("/dev/tty") {
+        // SAFETY: tcflush on a descriptor we hold open.
+        unsafe { libc::tcflush(std::os::fd::AsRawFd::as_raw_fd(&tty), libc::TCIFLUSH) };
+    }
+}
+
 /// No terminal or end of input at a DS01 prompt: exit 1, silently.
 fn aborted(_: Interrupted) -> Failure {
     Failure::exit(1)

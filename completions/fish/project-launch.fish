@@ -1,0 +1,7 @@
+complete -c project-launch -l guided -d 'Explain each step as it happens.'
+complete -c project-launch -l background -d 'Leave the container running in the background.'
+complete -c project-launch -l open -d 'Open a shell in the container straight away.'
+complete -c project-launch -l rebuild -d 'Build the image again even when it exists.'
+complete -c project-launch -s h -l help -d 'Print this help and exit.'
+complete -c project-launch -l info -d 'Print the full reference and exit.'
+complete -c project-launch -l concepts -d 'Explain what launching a project does, and exit.'

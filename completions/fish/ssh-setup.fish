@@ -1,0 +1,5 @@
+complete -c ssh-setup -l guided -d 'Explain every step (ssh-setup always does).'
+complete -c ssh-setup -l force -d 'Make a new key pair even if one exists (asks first).'
+complete -c ssh-setup -l verify -d 'Only check the keys; the exit code counts the problems.'
+complete -c ssh-setup -s h -l help -d 'Print this help and exit.'
+complete -c ssh-setup -l info -d 'Print this help and exit.'
