@@ -449,6 +449,12 @@ impl Pty {
         }
     }
 
+    /// Whether the process has ended (it is reaped then; `finish` still
+    /// reports its status).
+    pub fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
     pub fn send(&mut self, text: &str) {
         self.master.write_all(text.as_bytes()).expect("type");
     }
