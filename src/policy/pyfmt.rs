@@ -142,7 +142,10 @@ pub fn int_of_float(f: f64) -> String {
     format!("{f:.0}")
 }
 
-fn repr_str(s: &str) -> String {
+/// Python's `repr(str)`: single quotes unless the text has one and no
+/// double quote; escapes for the quote, backslashes and what is not
+/// printable.
+pub fn repr_str(s: &str) -> String {
     let quote = if s.contains('\'') && !s.contains('"') {
         '"'
     } else {

@@ -4,7 +4,7 @@
 //! but for what the fix adds; and values printed as Python's `str()`
 //! prints them (the original read every field through `print(value)`).
 
-use crate::ds01::devcontainer_init::pyjson::float_repr;
+use crate::policy::pyfmt::{float_repr, repr_str};
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use std::fmt;
@@ -68,7 +68,7 @@ impl Json {
             Json::Bool(false) => "False".into(),
             Json::Int(n) => n.to_string(),
             Json::Float(f) => float_repr(*f),
-            Json::Str(s) => str_repr(s),
+            Json::Str(s) => repr_str(s),
             Json::Arr(items) => {
                 let inner: Vec<String> = items.iter().map(Json::py_repr).collect();
                 format!("[{}]", inner.join(", "))
@@ -76,42 +76,12 @@ impl Json {
             Json::Obj(entries) => {
                 let inner: Vec<String> = entries
                     .iter()
-                    .map(|(k, v)| format!("{}: {}", str_repr(k), v.py_repr()))
+                    .map(|(k, v)| format!("{}: {}", repr_str(k), v.py_repr()))
                     .collect();
                 format!("{{{}}}", inner.join(", "))
             }
         }
     }
-}
-
-/// Python's `repr(str)`: single quotes unless the text has one and no
-/// double quote; backslash escapes for the quote, backslashes and
-/// control characters.
-fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::from(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 impl<'de> Deserialize<'de> for Json {

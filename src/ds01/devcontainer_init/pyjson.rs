@@ -66,7 +66,7 @@ impl Formatter for PyFormatter<'_> {
     }
 
     fn write_f64<W: ?Sized + Write>(&mut self, w: &mut W, value: f64) -> io::Result<()> {
-        w.write_all(float_repr(value).as_bytes())
+        w.write_all(json_float(value).as_bytes())
     }
 
     /// serde_json escapes quotes, backslashes and control characters
@@ -91,54 +91,15 @@ impl Formatter for PyFormatter<'_> {
     }
 }
 
-/// Python's `repr(float)`: the shortest digits that read back the same,
-/// in positional notation for exponents -4 to 15 (with at least one
-/// decimal: `1.0`), else as `1e+16` / `1.5e-05`.
-pub(crate) fn float_repr(value: f64) -> String {
-    if !value.is_finite() {
-        // Python's own words for what JSON cannot spell.
-        return if value.is_nan() {
-            "NaN".into()
-        } else if value > 0.0 {
-            "Infinity".into()
-        } else {
-            "-Infinity".into()
-        };
-    }
-    // Rust's `{:e}` gives the shortest round-trip digits: `-1.25e-7`.
-    let sci = format!("{value:e}");
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
-    };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if (-4..16).contains(&exp) {
-        format!("{sign}{}", positional(&digits, exp))
+/// A float as `json.dumps` writes it: Python's `repr`, and its own words
+/// for what JSON cannot spell.
+fn json_float(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value.is_infinite() {
+        if value > 0.0 { "Infinity" } else { "-Infinity" }.into()
     } else {
-        let (first, rest) = digits.split_at(1);
-        let fraction = if rest.is_empty() {
-            String::new()
-        } else {
-            format!(".{rest}")
-        };
-        let exp_sign = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{first}{fraction}e{exp_sign}{:02}", exp.abs())
-    }
-}
-
-/// `digits` (d.ddd) times ten to `exp`, written out.
-fn positional(digits: &str, exp: i32) -> String {
-    if exp < 0 {
-        let zeros = "0".repeat((-exp - 1) as usize);
-        return format!("0.{zeros}{digits}");
-    }
-    let point = exp as usize + 1;
-    if digits.len() > point {
-        format!("{}.{}", &digits[..point], &digits[point..])
-    } else {
-        format!("{digits}{}.0", "0".repeat(point - digits.len()))
+        crate::policy::pyfmt::float_repr(value)
     }
 }
 
@@ -158,15 +119,13 @@ mod tests {
 
     #[test]
     fn floats_as_python_writes_them() {
-        assert_eq!(float_repr(1.0), "1.0");
-        assert_eq!(float_repr(0.5), "0.5");
-        assert_eq!(float_repr(-2.25), "-2.25");
-        assert_eq!(float_repr(1e16), "1e+16");
-        assert_eq!(float_repr(1234.5), "1234.5");
-        assert_eq!(float_repr(0.0001), "0.0001");
-        assert_eq!(float_repr(0.00001), "1e-05");
-        assert_eq!(float_repr(1.5e-7), "1.5e-07");
-        assert_eq!(float_repr(123456789012345.0), "123456789012345.0");
-        assert_eq!(float_repr(0.0), "0.0");
+        for (value, text) in [
+            (1.0, "1.0"),
+            (1e16, "1e+16"),
+            (1.5e-7, "1.5e-07"),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(json_float(value), text);
+        }
     }
 }

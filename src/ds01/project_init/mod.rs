@@ -226,16 +226,10 @@ fn project_type(ctx: &mut Ctx, r: &Request, flow: &Flow) -> Result<String, Failu
     } else if flow.interactive {
         ctx.out(&expand(TYPE_MENU));
         let choice = name::as_read(&term::ask(ctx, "Choice [1-8, default: 1]: ")?);
-        let kind = match choice.as_str() {
-            "2" => "cv",
-            "3" => "nlp",
-            "4" => "rl",
-            "5" => "audio",
-            "6" => "ts",
-            "7" => "llm",
-            "8" => "custom",
-            _ => "ml",
-        };
+        // The menu lists KINDS in order; anything else is the default.
+        let kind = (1..=KINDS.len())
+            .position(|n| n.to_string() == choice)
+            .map_or(KINDS[0], |i| KINDS[i]);
         return Ok(kind.to_string());
     }
     Ok("ml".to_string())
