@@ -114,7 +114,13 @@ pub fn links(spec: &ProgramSpec) -> Vec<Command> {
 /// A stand-alone command (`get_resource_limits`): no subcommands, and no
 /// `-h` unless its spec lists one (the original had none).
 pub fn tool(spec: &ToolSpec) -> Command {
-    let mut cmd = Command::new(leak(&spec.name))
+    // Generated files go under the assets name where the command's own
+    // belongs to another package.
+    let name = match spec.assets_name.as_str() {
+        "" => &spec.name,
+        other => other,
+    };
+    let mut cmd = Command::new(leak(name))
         .about(leak(&spec.summary))
         .long_about(leak(&spec.description))
         .override_usage(leak(strip_tokens(&spec.usage).trim()))

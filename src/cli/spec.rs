@@ -156,6 +156,11 @@ pub struct ToolSpec {
     /// or DS01's bash conventions ([`crate::cli::ds01`]).
     #[serde(default)]
     pub style: ToolStyle,
+    /// The name its completions and man page are generated under, when
+    /// its own name belongs to another package's files (`docker`, whose
+    /// CLI ships `docker.1` and docker's completions); empty: its name.
+    #[serde(default)]
+    pub assets_name: String,
     /// DS01 style: the help page's title line.
     #[serde(default)]
     pub title: String,
