@@ -335,6 +335,13 @@ pub static COMMANDS: &[Entry] = &[
         spec: spec_file!(Tool, "ds01/version.yaml"),
         run: crate::ds01::version::main,
     },
+    Entry {
+        name: "docker",
+        aliases: &["docker-wrapper"],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/docker_wrapper.yaml"),
+        run: crate::ds01::docker_wrapper::main,
+    },
 ];
 
 /// What a name stands for.

@@ -21,6 +21,7 @@ pub mod create_policy;
 pub mod devcontainer_check;
 pub mod devcontainer_init;
 pub mod dispatch;
+pub mod docker_wrapper;
 pub mod get_resource_limits;
 pub mod gpu_allocator;
 pub mod gpu_availability_checker;
