@@ -130,6 +130,12 @@ pub(super) const ADMIN: &[Section] = &[
         prefix: Some("mlc"),
         form: Form::Hyphen,
     },
+    Section {
+        title: "Docker (DS01's wrapper in front of the CLI):",
+        names: &["docker"],
+        prefix: None,
+        form: Form::Hyphen,
+    },
 ];
 
 /// The dispatchers: not listed one by one (the footer says that
