@@ -47,7 +47,8 @@ pub fn ds01_main(ctx: &mut Ctx, invoked: &str, args: &[String]) -> Outcome {
             Ok(0)
         }
         "install-links" => with_dir(ctx, args, "install-links", |ctx, dir| {
-            let report = install_links(dir).map_err(|e| e.to_string())?;
+            let names = registry::names_to_link(ctx.settings.ds01_installed);
+            let report = install_links(dir, &names).map_err(|e| e.to_string())?;
             ctx.out(&report);
             Ok(())
         }),
@@ -89,14 +90,14 @@ fn with_dir(
     }
 }
 
-/// Link every command name in `dir` to this executable.  A file already
+/// Link each of `names` in `dir` to this executable.  A file already
 /// there that is not such a link is renamed to `NAME.ds01-backup` first.
-fn install_links(dir: &Path) -> std::io::Result<String> {
+fn install_links(dir: &Path, names: &[String]) -> std::io::Result<String> {
     let exe = std::env::current_exe()?.canonicalize()?;
     std::fs::create_dir_all(dir)?;
     let mut report = String::new();
-    for name in registry::names() {
-        let link = dir.join(&name);
+    for name in names {
+        let link = dir.join(name);
         if let Ok(meta) = link.symlink_metadata() {
             let ours = meta.file_type().is_symlink()
                 && link.canonicalize().ok().as_deref() == Some(exe.as_path());

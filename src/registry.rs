@@ -394,6 +394,21 @@ fn link_target(e: &Entry, name: &str) -> Option<String> {
 
 /// Every command name, in table order: a command, then its aliases and
 /// link names.
+/// Names that stand in front of another program of the same name (the
+/// docker wrapper before the docker CLI): linked on a DS01 server only,
+/// where the originals put them, and never beside that program in the
+/// package's own directory.
+pub const FRONT_OF_ANOTHER: &[&str] = &["docker"];
+
+/// The names `install-links` makes: every name, but those of
+/// [`FRONT_OF_ANOTHER`] only on a DS01 server.
+pub fn names_to_link(ds01_server: bool) -> Vec<String> {
+    names()
+        .into_iter()
+        .filter(|n| ds01_server || !FRONT_OF_ANOTHER.contains(&n.as_str()))
+        .collect()
+}
+
 pub fn names() -> Vec<String> {
     let mut names = Vec::new();
     for e in COMMANDS {
@@ -409,6 +424,13 @@ pub fn names() -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_docker_wrapper_is_linked_on_a_ds01_server_only() {
+        assert!(names_to_link(true).iter().any(|n| n == "docker"));
+        assert!(!names_to_link(false).iter().any(|n| n == "docker"));
+        assert_eq!(names_to_link(true).len(), names().len());
+    }
 
     #[test]
     fn every_spec_loads_and_names_are_unique() {
