@@ -100,8 +100,8 @@ fn step_project(ctx: &mut Ctx, w: &mut Wizard) -> Result<Flow, Failure> {
         ctx,
         "Step 1: Project Information",
         w.r.guided.then_some(GUIDED_PROJECT),
-    );
-    ctx.out("\n");
+        false,
+    )?;
     if w.r.output.is_empty() {
         w.r.output = DEFAULT_OUTPUT.to_string();
     }
@@ -123,12 +123,24 @@ fn step_project(ctx: &mut Ctx, w: &mut Wizard) -> Result<Flow, Failure> {
 
 /// The bold step title, the guided explanation if any (then a blank line
 /// follows in every case, printed by the caller).
-fn step_title(ctx: &mut Ctx, title: &str, guided: Option<&str>) {
+/// A step's title, in guided mode its explanation (and, for the steps
+/// that had one, a pause after it), then a blank line.
+fn step_title(
+    ctx: &mut Ctx,
+    title: &str,
+    guided: Option<&str>,
+    pause: bool,
+) -> Result<(), Failure> {
     let mut out = format!("\n{BOLD}{title}{NC}\n");
     if let Some(text) = guided {
         out.push_str(&expand(text));
     }
     ctx.out(&out);
+    if pause && guided.is_some() {
+        term::pause(ctx, "Press Enter to continue...")?;
+    }
+    ctx.out("\n");
+    Ok(())
 }
 
 /// The workspace menu: one of `~/workspace/*`, the current directory (the
@@ -299,11 +311,8 @@ fn step_base_image(ctx: &mut Ctx, w: &mut Wizard) -> Result<(), Failure> {
         ctx,
         "Step 2: Base Image",
         w.r.guided.then_some(GUIDED_IMAGE),
-    );
-    if w.r.guided {
-        term::pause(ctx, "Press Enter to continue...")?;
-    }
-    ctx.out("\n");
+        true,
+    )?;
     if !w.r.framework.is_empty() {
         ctx.out(&format!("Framework: {CYAN}{}{NC}\n", w.r.framework));
     } else if w.r.quick {
@@ -337,11 +346,8 @@ fn step_gpu(ctx: &mut Ctx, w: &mut Wizard) -> Result<(), Failure> {
         ctx,
         "Step 3: GPU Configuration",
         w.r.guided.then_some(GUIDED_GPU),
-    );
-    if w.r.guided {
-        term::pause(ctx, "Press Enter to continue...")?;
-    }
-    ctx.out("\n");
+        true,
+    )?;
     if w.r.gpu == GpuMode::Mig && !w.r.quick {
         ctx.out(&expand(GPU_MENU));
         w.r.gpu = match read_answer(ctx, "Choice [1-3, default: 2]: ")?.as_str() {
@@ -369,8 +375,8 @@ fn step_extras(ctx: &mut Ctx, w: &mut Wizard) -> Result<(), Failure> {
         ctx,
         "Step 4: Additional Configuration",
         w.r.guided.then_some(GUIDED_EXTRAS),
-    );
-    ctx.out("\n");
+        false,
+    )?;
     if w.r.requirements.is_empty() && !w.r.quick {
         // The working directory's file, wherever the output goes.
         if Path::new("requirements.txt").is_file() {

@@ -208,3 +208,23 @@ fn shell_word_helpers() {
     assert_eq!(sanitize("My Big Proj"), "my-big-proj");
     assert_eq!(logical_cwd(Some("/no/such/dir")), logical_cwd(None));
 }
+
+const GUIDED_PAUSES: usize = 2;
+
+#[test]
+fn guided_steps_two_and_three_pause_after_their_explanation() {
+    let dir = scratch("guided");
+    let out = dir.join("p/devcontainer.json");
+    let answers = ["", "", "", "", "", ""];
+    let mut c = ctx(&dir, &answers);
+    let (code, got) = run(&mut c, &["demo", "--quick", "--guided", &output_arg(&out)]);
+    assert_eq!(code, Ok(0), "{got:?}");
+    for title in ["Step 2: Base Image", "Step 3: GPU Configuration"] {
+        let at = got.stdout.find(title).expect(title);
+        let after = &got.stdout[at..];
+        assert!(after.contains("\n\n"), "{after}");
+    }
+    let pauses = got.stderr.matches("Press Enter to continue...").count();
+    assert_eq!(pauses, GUIDED_PAUSES, "{:?}", got.stderr);
+    let _ = fs::remove_dir_all(&dir);
+}
