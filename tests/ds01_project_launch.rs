@@ -41,18 +41,11 @@ struct Scene {
 impl Scene {
     fn new(what: &str) -> Scene {
         let s = Scratch::new(&format!("pl-{what}"));
-        let config = s.dir("config", None);
-        std::fs::write(config.join("resource-limits.yaml"), LIMITS).expect("limits");
-        std::fs::write(s.root.join("gpus"), GPUS).expect("gpus");
-        s.bin_dir();
-        s.catalog(&[("Pytorch", "2.5.1", "CUDA_ADA", support::AIME_IMAGE)]);
-        let state = s.root.join("state");
-        let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
-            .arg("prepare-state")
-            .arg(&state)
-            .output()
-            .expect("prepare-state");
-        assert!(out.status.success(), "{out:?}");
+        s.ds01_server(
+            LIMITS,
+            GPUS,
+            &[("Pytorch", "2.5.1", "CUDA_ADA", support::AIME_IMAGE)],
+        );
         let home = s.dir("home", Some((USER.0, USER.0)));
         Scene { s, home }
     }
@@ -71,11 +64,8 @@ impl Scene {
                 "PATH",
                 format!("{}:/usr/bin:/bin", self.s.root.join("bin").display()),
             )
-            .env("DS01_MLC_CATALOG", self.s.root.join("ml_images.repo"))
-            .env("DS01_CONFIG_DIR", self.s.root.join("config"))
-            .env("DS01_GPU_FIXTURE", self.s.root.join("gpus"))
-            .env("DS01_STATE_DIR", self.s.root.join("state"))
             .current_dir(&self.home);
+        self.s.server_env(&mut cmd);
         cmd
     }
 

@@ -213,6 +213,32 @@ impl Scratch {
         p
     }
 
+    /// A DS01 server in the scratch directory: `config/resource-limits.yaml`
+    /// with `limits`, the GPU fixture `gpus`, `bin/` ([`Scratch::bin_dir`]),
+    /// a catalog of `catalog` lines and a prepared allocator state.  Pair
+    /// with [`Scratch::server_env`].
+    pub fn ds01_server(&self, limits: &str, gpus: &str, catalog: &[(&str, &str, &str, &str)]) {
+        let config = self.dir("config", None);
+        std::fs::write(config.join("resource-limits.yaml"), limits).expect("limits");
+        std::fs::write(self.root.join("gpus"), gpus).expect("gpus");
+        self.bin_dir();
+        self.catalog(catalog);
+        let out = Command::new(env!("CARGO_BIN_EXE_ds01"))
+            .arg("prepare-state")
+            .arg(self.root.join("state"))
+            .output()
+            .expect("prepare-state");
+        assert!(out.status.success(), "prepare-state: {out:?}");
+    }
+
+    /// `cmd` pointed at the server [`Scratch::ds01_server`] made.
+    pub fn server_env<'c>(&self, cmd: &'c mut Command) -> &'c mut Command {
+        cmd.env("DS01_MLC_CATALOG", self.root.join("ml_images.repo"))
+            .env("DS01_CONFIG_DIR", self.root.join("config"))
+            .env("DS01_GPU_FIXTURE", self.root.join("gpus"))
+            .env("DS01_STATE_DIR", self.root.join("state"))
+    }
+
     /// `bin/` with `mlc` (our binary) and the fake `apt` that makes the host
     /// look like a CUDA 12.4 AIME server (as the recorder's stand-in did).
     pub fn bin_dir(&self) -> PathBuf {
