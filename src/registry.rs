@@ -342,6 +342,13 @@ pub static COMMANDS: &[Entry] = &[
         spec: spec_file!(Tool, "ds01/docker_wrapper.yaml"),
         run: crate::ds01::docker_wrapper::main,
     },
+    Entry {
+        name: "ds01-lifecycle",
+        aliases: &[],
+        on_ds01: &[],
+        spec: spec_file!(Tool, "ds01/lifecycle.yaml"),
+        run: crate::ds01::lifecycle::main,
+    },
 ];
 
 /// What a name stands for.

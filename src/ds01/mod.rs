@@ -32,6 +32,7 @@ pub mod image_delete;
 pub mod image_install;
 pub mod image_list;
 pub mod image_update;
+pub mod lifecycle;
 pub mod messages;
 pub mod mlc_create;
 pub mod mlc_stats;

@@ -136,6 +136,12 @@ pub(super) const ADMIN: &[Section] = &[
         prefix: None,
         form: Form::Hyphen,
     },
+    Section {
+        title: "Lifecycle (run by a systemd timer):",
+        names: &["ds01-lifecycle"],
+        prefix: None,
+        form: Form::Hyphen,
+    },
 ];
 
 /// The dispatchers: not listed one by one (the footer says that
