@@ -13,6 +13,48 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    compile_specs();
+    record_commit();
+}
+
+/// The command specs (`spec/**/*.yaml`) as JSON under `$OUT_DIR/spec/`,
+/// where the registry embeds them.  Every process reads its command's spec
+/// when it starts, and JSON reads many times faster than YAML: this keeps
+/// spec reading out of start-up time.  A spec that is not YAML fails the
+/// build (the tests check that each one also fits its command).
+fn compile_specs() {
+    println!("cargo:rerun-if-changed=spec");
+    let out = std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR");
+    compile_dir(Path::new("spec"), &Path::new(&out).join("spec"));
+}
+
+fn compile_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+    let entries = std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    for entry in entries {
+        let path = entry
+            .unwrap_or_else(|e| panic!("{}: {e}", from.display()))
+            .path();
+        let name = path.file_name().expect("a directory entry has a name");
+        if path.is_dir() {
+            compile_dir(&path, &to.join(name));
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            let text = std::fs::read_to_string(&path)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let value: serde_yaml::Value =
+                serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let json =
+                serde_json::to_string(&value).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let mut target = name.to_os_string();
+            target.push(".json");
+            std::fs::write(to.join(target), json)
+                .unwrap_or_else(|e| panic!("{}: {e}", to.display()));
+        }
+    }
+}
+
+/// `DS01_COMMIT`, `DS01_BRANCH` and `DS01_COMMIT_DATE` for `version`.
+fn record_commit() {
     let Some(top) = git(&["rev-parse", "--show-toplevel"]) else {
         return;
     };

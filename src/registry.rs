@@ -24,11 +24,12 @@ pub struct Entry {
     pub run: Run,
 }
 
+/// A spec file of `spec/`, embedded as the JSON that `build.rs` makes of it.
 macro_rules! spec_file {
     ($kind:ident, $file:literal) => {
         Spec::$kind {
             path: concat!("spec/", $file),
-            text: include_str!(concat!("../spec/", $file)),
+            json: include_str!(concat!(env!("OUT_DIR"), "/spec/", $file, ".json")),
         }
     };
 }
@@ -392,15 +393,26 @@ pub fn find(name: &str, ds01_server: bool) -> Option<Found> {
 }
 
 /// The subcommand a program's link name stands for (`mlc-list` → `list`).
+/// Every link is named `<program>-<word>` (a test holds that), so other
+/// names are answered without reading the spec: start-up time is mostly
+/// spec reading.
 fn link_target(e: &Entry, name: &str) -> Option<String> {
+    let is_program = matches!(e.spec, Spec::Program { .. });
+    if !is_program || !is_link_name(e.name, name) {
+        return None;
+    }
     match spec::load(&e.spec).ok()? {
         spec::Loaded::Program(p) => p.links.get(name).cloned(),
         spec::Loaded::Tool(_) => None,
     }
 }
 
-/// Every command name, in table order: a command, then its aliases and
-/// link names.
+/// Whether `name` has the form of a link of program `program`.
+fn is_link_name(program: &str, name: &str) -> bool {
+    name.strip_prefix(program)
+        .is_some_and(|rest| rest.starts_with('-'))
+}
+
 /// Names that stand in front of another program of the same name (the
 /// docker wrapper before the docker CLI): linked on a DS01 server only,
 /// where the originals put them, and never beside that program in the
@@ -416,11 +428,14 @@ pub fn names_to_link(ds01_server: bool) -> Vec<String> {
         .collect()
 }
 
+/// Every command name, in table order: a command, then its aliases and
+/// link names.
 pub fn names() -> Vec<String> {
     let mut names = Vec::new();
     for e in COMMANDS {
         names.push(e.name.to_string());
-        if let Ok(spec::Loaded::Program(p)) = spec::load(&e.spec) {
+        let is_program = matches!(e.spec, Spec::Program { .. });
+        if let Some(Ok(spec::Loaded::Program(p))) = is_program.then(|| spec::load(&e.spec)) {
             names.extend(p.links.keys().cloned());
         }
         names.extend(e.aliases.iter().map(|a| a.to_string()));
@@ -447,6 +462,17 @@ mod tests {
         }
         for e in COMMANDS {
             spec::load(&e.spec).unwrap_or_else(|err| panic!("{}: {err}", e.name));
+        }
+    }
+
+    #[test]
+    fn every_link_is_named_after_its_program() {
+        for e in COMMANDS {
+            if let Ok(spec::Loaded::Program(p)) = spec::load(&e.spec) {
+                for link in p.links.keys() {
+                    assert!(is_link_name(e.name, link), "{link} of {}", e.name);
+                }
+            }
         }
     }
 

@@ -209,13 +209,15 @@ pub enum Unknown {
 pub enum Spec {
     /// A program with subcommands, parsed by argparse's rules.
     Program {
+        /// The spec's file under `spec/`, for messages.
         path: &'static str,
-        text: &'static str,
+        /// That file's content as JSON (made by `build.rs`).
+        json: &'static str,
     },
     /// A stand-alone command.
     Tool {
         path: &'static str,
-        text: &'static str,
+        json: &'static str,
     },
 }
 
@@ -230,10 +232,10 @@ pub enum Loaded {
 /// failure here is a build defect, reported rather than panicking.
 pub fn load(spec: &Spec) -> Result<Loaded, String> {
     match spec {
-        Spec::Program { path, text } => serde_yaml::from_str(text)
+        Spec::Program { path, json } => serde_json::from_str(json)
             .map(Loaded::Program)
             .map_err(|e| format!("{path}: {e}")),
-        Spec::Tool { path, text } => serde_yaml::from_str(text)
+        Spec::Tool { path, json } => serde_json::from_str(json)
             .map(Loaded::Tool)
             .map_err(|e| format!("{path}: {e}")),
     }
