@@ -82,7 +82,7 @@ fn gather(ctx: &mut Ctx) -> Report {
         os: os_name(),
         kernel,
         docker: docker(ctx),
-        gpus: gpus(ctx.settings.gpu_fixture.as_deref()),
+        gpus: gpus(ctx.settings.gpu_fixture.as_deref(), &ctx.settings.state_dir),
         config: config(ctx),
     }
 }
@@ -136,8 +136,8 @@ fn docker(ctx: &mut Ctx) -> Option<(String, bool)> {
     Some((info.version, nvidia))
 }
 
-fn gpus(fixture: Option<&Path>) -> Option<Gpus> {
-    let (inventory, _) = Inventory::detect(fixture);
+fn gpus(fixture: Option<&Path>, state_dir: &Path) -> Option<Gpus> {
+    let (inventory, _) = Inventory::detect(fixture, Some(state_dir), std::time::SystemTime::now());
     if inventory.gpus.is_empty() {
         return None;
     }

@@ -565,7 +565,11 @@ impl Reader {
     pub fn inventory(&mut self) -> &Inventory {
         if self.inventory.is_none() {
             let fixture = self.sources.as_ref().and_then(|s| s.gpu_fixture.clone());
-            let (inventory, warning) = Inventory::detect(fixture.as_deref());
+            let (inventory, warning) = Inventory::detect(
+                fixture.as_deref(),
+                self.sources.as_ref().map(|s| s.state_dir.as_path()),
+                std::time::SystemTime::now(),
+            );
             if let Some(w) = warning {
                 self.note(w);
             }

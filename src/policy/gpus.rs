@@ -11,34 +11,47 @@
 //!    MIG devices is in MIG mode; a GPU line may end in ` [MIG enabled]`
 //!    (not something nvidia-smi prints) to describe a GPU in MIG mode with
 //!    no instances yet.  Set but unreadable: a warning, empty inventory.
-//! 2. `nvidia-smi -L` from `PATH` (DS01's tools run exactly this), plus
+//!    Only root (or a host without DS01's configuration) can set it, so it
+//!    is an explicit override and stays ahead of everything else.
+//! 2. The snapshot of the GPU companion `ds01-gpud`
+//!    (`<state_dir>/gpud/snapshot.json`, see `gpu_snapshot.rs`): what NVML
+//!    said at most a minute ago, with no process started.  Absent: on to
+//!    3 silently; present but untrusted, damaged or stale: on to 3 with a
+//!    warning (never read as "no GPUs").
+//! 3. `nvidia-smi -L` from `PATH` (DS01's tools run exactly this), plus
 //!    `nvidia-smi --query-gpu=index,mig.mode.current --format=csv,noheader`
 //!    for the MIG mode of GPUs without instances.
-//! 3. Neither: an empty inventory (a CPU-only host), never an error.
+//! 4. None of these: an empty inventory (a CPU-only host), never an error.
 //!
 //! ```text
 //! GPU 2: NVIDIA A100-SXM4-40GB (UUID: GPU-2c2c2c2c-1111-2222-3333-222222222222)
 //!   MIG 3g.20gb     Device  0: (UUID: MIG-2c000000-aaaa-bbbb-cccc-000000000000)
 //! ```
 //!
-//! **Why not NVML.**  ds01 is one statically linked glibc executable
-//! (`crt-static`).  NVML exists only as the driver's shared library
-//! `libnvidia-ml.so.1`, which `nvml-wrapper` loads with `dlopen`.  In a
-//! static glibc program `dlopen` brings in a *second* copy of the dynamic
-//! `libc.so.6` of the host (plus libpthread/libdl that libnvidia-ml
+//! **Why not NVML in ds01.**  ds01 is one statically linked glibc
+//! executable (`crt-static`).  NVML exists only as the driver's shared
+//! library `libnvidia-ml.so.1`, which `nvml-wrapper` loads with `dlopen`.
+//! In a static glibc program `dlopen` brings in a *second* copy of the
+//! dynamic `libc.so.6` of the host (plus libpthread/libdl that libnvidia-ml
 //! links), next to the libc compiled into ds01: two mallocs, two sets of
 //! TLS and thread state.  glibc only supports that when the runtime libc is
 //! the very version ds01 was linked with (the linker warns so), which is
 //! never guaranteed on a lab's GPU server, and libnvidia-ml starts threads
 //! of its own.  The outcome ranges from a failed load to a crash inside the
-//! driver library, so ds01 does not call NVML in-process: it runs
-//! `nvidia-smi`, a separate program that links NVML normally, which is also
-//! what the original Python tools did.
+//! driver library, so ds01 does not call NVML in-process.  The one program
+//! of the package that does is the companion `ds01-gpud`: small, built
+//! *dynamically* linked (`scripts/build-gpud`) against the host's libc like
+//! any other NVML client, run once as a root service.  It samples NVML
+//! every few seconds and publishes the snapshot (source 2) that every
+//! command reads instead; `nvidia-smi`, a separate program that links NVML
+//! normally (what the original Python tools ran), remains the fallback.
 
+use super::gpu_snapshot;
 use std::collections::HashMap;
 use std::io::Read;
+use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// The environment variable naming a fixture file (`nvidia-smi -L` text).
 pub const FIXTURE_ENV: &str = "DS01_GPU_FIXTURE";
@@ -129,8 +142,14 @@ pub struct Inventory {
 impl Inventory {
     /// The host's inventory from the first source that answers (see the
     /// module documentation); empty when there is none.  `fixture` is the
-    /// settings' fixture file; a warning comes back when it is unreadable.
-    pub fn detect(fixture: Option<&std::path::Path>) -> (Inventory, Option<String>) {
+    /// settings' fixture file; `state_dir` where the companion's snapshot
+    /// is looked for (None: not at all), as of `now`.  A warning comes back
+    /// when the fixture is unreadable or a snapshot was there but unusable.
+    pub fn detect(
+        fixture: Option<&Path>,
+        state_dir: Option<&Path>,
+        now: SystemTime,
+    ) -> (Inventory, Option<String>) {
         if let Some(path) = fixture {
             return match std::fs::read_to_string(path) {
                 Ok(text) => (Inventory::parse_list(&text), None),
@@ -140,8 +159,21 @@ impl Inventory {
                 ),
             };
         }
+        let mut warning = None;
+        if let Some(dir) = state_dir {
+            match gpu_snapshot::read(dir, now) {
+                Ok(snapshot) => return (snapshot.inventory, None),
+                Err(why) => warning = why.warning(dir),
+            }
+        }
+        (Inventory::from_nvidia_smi(), warning)
+    }
+
+    /// `nvidia-smi -L` and, for GPUs without MIG devices, the MIG mode
+    /// query; empty without nvidia-smi.
+    pub fn from_nvidia_smi() -> Inventory {
         let Some(list) = nvidia_smi(&["-L"], NVIDIA_SMI_TIMEOUT) else {
-            return (Inventory::default(), None);
+            return Inventory::default();
         };
         let mut inventory = Inventory::parse_list(&list);
         if inventory.gpus.iter().any(|g| !g.mig_mode) {
@@ -155,7 +187,23 @@ impl Inventory {
                 inventory.apply_mig_modes(&modes);
             }
         }
-        (inventory, None)
+        inventory
+    }
+
+    /// The inventory as `nvidia-smi -L` lists it (the fixture format), GPUs
+    /// in order, each followed by its MIG devices.
+    pub fn to_list(&self) -> String {
+        let mut text = String::new();
+        for g in &self.gpus {
+            text.push_str(&format!("GPU {}: {} (UUID: {})\n", g.index, g.name, g.uuid));
+            for m in self.migs_of(g.index) {
+                text.push_str(&format!(
+                    "  MIG {:<11} Device {:>2}: (UUID: {})\n",
+                    m.profile, m.device, m.uuid
+                ));
+            }
+        }
+        text
     }
 
     /// Parse `nvidia-smi -L` output.  Lines that are neither a GPU line nor
@@ -472,6 +520,30 @@ mod tests {
         );
         assert!(inv.is_empty());
         assert!(inv.migs.is_empty());
+    }
+
+    #[test]
+    fn lists_as_nvidia_smi_does() {
+        let inv = Inventory::parse_list(FAKE_LIST);
+        assert_eq!(inv.to_list(), FAKE_LIST);
+        assert_eq!(Inventory::parse_list(&inv.to_list()), inv);
+    }
+
+    #[test]
+    fn an_explicit_fixture_comes_before_the_snapshot() {
+        let dir = std::env::temp_dir().join(format!("ds01-gpus-order-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        let fixture = dir.join("gpus");
+        std::fs::write(&fixture, FAKE_LIST).expect("fixture");
+        // The state directory is never opened: no snapshot warning either.
+        let nowhere = Path::new("/nonexistent/state");
+        let (inv, warning) = Inventory::detect(Some(&fixture), Some(nowhere), SystemTime::now());
+        assert_eq!((inv.gpus.len(), warning), (4, None));
+        let (inv, warning) =
+            Inventory::detect(Some(&dir.join("missing")), Some(nowhere), SystemTime::now());
+        assert!(inv.is_empty());
+        assert!(warning.is_some_and(|w| w.contains("DS01_GPU_FIXTURE=")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

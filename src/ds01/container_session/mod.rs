@@ -219,7 +219,11 @@ fn check_gpus(ctx: &mut Ctx, engine: &Engine, c: &Owned) -> Result<(), Failure> 
     if uuids.is_empty() {
         return Ok(());
     }
-    let (inventory, warning) = Inventory::detect(ctx.settings.gpu_fixture.as_deref());
+    let (inventory, warning) = Inventory::detect(
+        ctx.settings.gpu_fixture.as_deref(),
+        Some(&ctx.settings.state_dir),
+        std::time::SystemTime::now(),
+    );
     if let Some(w) = warning {
         ctx.err(&format!("{w}\n"));
     }
