@@ -14,6 +14,8 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_DOCKER_HOST: &str = "unix:///var/run/docker.sock";
 pub const DEFAULT_MLC_DIR: &str = "/opt/aime-ml-containers";
 pub const DEFAULT_STATE_DIR: &str = "/run/ds01";
+/// Where `ds01-lifecycle` records what it did (root's only).
+pub const DEFAULT_LIFECYCLE_LOG: &str = "/var/log/ds01/lifecycle.log";
 /// DS01's configuration directories, in the order they are searched.
 pub const SYSTEM_CONFIG_DIRS: [&str; 2] = ["/etc/ds01", "/opt/ds01-infra/config/runtime"];
 /// The file whose presence makes a directory DS01's configuration.
@@ -63,6 +65,14 @@ pub struct Settings {
     /// Report each allocation's timings on stderr (`DS01_ALLOC_TIMING`).
     pub alloc_timing: bool,
     pub contact: Contact,
+    /// A file of `slot,percent` lines used instead of the GPUs'
+    /// utilization (`DS01_GPU_UTIL_FIXTURE`; policy).
+    pub gpu_util_fixture: Option<PathBuf>,
+    /// The clock for lifecycle enforcement, in seconds since the epoch
+    /// (`DS01_NOW`; policy): None is the real clock.
+    pub now: Option<u64>,
+    /// `ds01-lifecycle`'s log (`DS01_LIFECYCLE_LOG`; policy).
+    pub lifecycle_log: PathBuf,
 }
 
 /// Whether one of the system configuration directories has DS01's limits.
@@ -124,6 +134,11 @@ impl Settings {
                 role: text("DS01_ADMIN_ROLE", "Research Engineer"),
                 email: text("DS01_ADMIN_EMAIL", "h.baker@hertie-school.org"),
             },
+            gpu_util_fixture: policy("DS01_GPU_UTIL_FIXTURE").map(PathBuf::from),
+            now: policy("DS01_NOW").and_then(|v| epoch_seconds(&v)),
+            lifecycle_log: PathBuf::from(
+                policy("DS01_LIFECYCLE_LOG").unwrap_or_else(|| DEFAULT_LIFECYCLE_LOG.to_string()),
+            ),
         }
     }
 
@@ -135,6 +150,18 @@ impl Settings {
     pub fn state_path(&self, file: &str) -> PathBuf {
         Path::new(&self.state_dir).join(file)
     }
+}
+
+/// The latest moment `DS01_NOW` may name: the year 9999.
+const MAX_EPOCH_S: u64 = 253_402_300_799;
+
+/// `DS01_NOW`: plain decimal seconds since the epoch, nothing else.
+fn epoch_seconds(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<u64>().ok().filter(|&s| s <= MAX_EPOCH_S)
 }
 
 #[cfg(test)]

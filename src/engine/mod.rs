@@ -7,6 +7,7 @@
 
 pub mod build;
 mod containers;
+mod enforcement;
 mod image_admin;
 mod images;
 pub mod install;

@@ -15,5 +15,6 @@ pub mod reservations;
 pub mod sources;
 pub mod state_dir;
 pub mod username;
+pub mod utilization;
 
 pub use username::sanitize as sanitize_username;

@@ -1,8 +1,232 @@
-//! `ds01-lifecycle`: lifecycle enforcement (issue 13 item 2).  Stub.
+//! `ds01-lifecycle run [--dry-run] [--json]`: lifecycle enforcement, run
+//! by the package's systemd timer every five minutes (issue 13).  Stops
+//! GPU containers idle past `idle_timeout_h` or running past
+//! `max_runtime_h`, removes stopped containers past their GPU or container
+//! hold and created ones never started, honouring exemptions and keep
+//! markers.  It fails closed: when the engine, the configuration, the GPU
+//! inventory, the utilization or its own state cannot be read, it does
+//! nothing, says why and exits 1.  A dry run makes the same plan and
+//! changes nothing.
 
+mod apply;
+mod gather;
+mod log;
+mod plan;
+mod render;
+mod rules;
+mod state;
+
+use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::spec;
 use crate::context::Ctx;
-use crate::error::Outcome;
+use crate::error::{Failure, Outcome};
+use crate::policy::gpus::Inventory;
+use crate::policy::utilization::{self, UtilSources, Utilization};
+use plan::{Decision, Facts, Gpus, Inputs, Phase};
+use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
-pub fn main(_ctx: &mut Ctx, _args: &[String]) -> Outcome {
-    Ok(0)
+const NAME: &str = "ds01-lifecycle";
+
+/// The file in a container whose presence means its owner asked to keep
+/// it: it is never removed while the marker is there.
+pub const KEEP_MARKER: &str = "/.ds01-keep";
+
+struct Options {
+    dry_run: bool,
+    json: bool,
+}
+
+pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
+    let spec = spec::tool(NAME).map_err(|e| Failure::stderr(70, e))?;
+    let m = match parse::parse(&spec, args)? {
+        Parsed::Help(page) => {
+            ctx.out(&page);
+            return Ok(0);
+        }
+        Parsed::Run(m) => m,
+    };
+    match m.positionals.as_slice() {
+        [Some(word)] if word == "run" => {}
+        [] => return Err(parse::refusal(&spec, "Missing command (run)")),
+        [Some(word)] => return Err(parse::refusal(&spec, &format!("Unknown command: {word}"))),
+        _ => return Err(parse::refusal(&spec, "Too many arguments")),
+    }
+    let opts = Options {
+        dry_run: m.flag("dry_run"),
+        json: m.flag("json"),
+    };
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 && ctx.settings.system_configured {
+        return Err(Failure::stderr(
+            1,
+            format!("{NAME}: must be run as root (it acts on every user's containers)\n"),
+        ));
+    }
+    run(ctx, &opts)
+}
+
+fn now(ctx: &Ctx) -> u64 {
+    ctx.settings.now.unwrap_or_else(|| {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    })
+}
+
+/// Everything the plan is made of.
+struct Picture {
+    decisions: Vec<Decision>,
+    /// Streak records found (container ids).
+    known: Vec<String>,
+    store: Option<state::StreakStore>,
+    dropped: Vec<String>,
+}
+
+fn run(ctx: &mut Ctx, opts: &Options) -> Outcome {
+    let now = now(ctx);
+    let picture = match picture(ctx, opts, now) {
+        Ok(p) => p,
+        Err(why) => return refuse(ctx, opts, now, &why),
+    };
+    for line in &picture.dropped {
+        ctx.err(&format!("{NAME}: {line}\n"));
+    }
+    let mut code = 0;
+    let attempts = if opts.dry_run {
+        vec![None; picture.decisions.len()]
+    } else {
+        let mut log = match log::Log::open(&ctx.settings.lifecycle_log) {
+            Ok(log) => log,
+            Err(why) => return refuse(ctx, opts, now, &format!("the log: {why}")),
+        };
+        for line in &picture.dropped {
+            let _ = log.line(now, line);
+        }
+        let engine = ctx.engine()?;
+        let attempts = apply::actions(&engine, &picture.decisions, &mut log, now);
+        if let Some(store) = &picture.store {
+            for e in apply::streaks(store, &picture.decisions, &picture.known) {
+                ctx.err(&format!("{NAME}: {e}\n"));
+                code = 1;
+            }
+        }
+        attempts
+    };
+    let failed = attempts.iter().any(|a| matches!(a, Some(Err(_))));
+    let problems = picture
+        .decisions
+        .iter()
+        .any(|d| d.notes.iter().any(|n| matches!(n, plan::Note::Problem(_))));
+    if failed || problems {
+        code = 1;
+    }
+    let text = if opts.json {
+        render::json(&picture.decisions, &attempts, opts.dry_run, now)
+    } else {
+        render::human(&picture.decisions, &attempts, opts.dry_run)
+    };
+    ctx.out(&text);
+    Ok(code)
+}
+
+/// Nothing is done: say why (and log it on a real run), exit 1.
+fn refuse(ctx: &mut Ctx, opts: &Options, now: u64, why: &str) -> Outcome {
+    let line = format!("{NAME}: {why}: nothing was done");
+    if !opts.dry_run {
+        if let Ok(mut log) = log::Log::open(&ctx.settings.lifecycle_log) {
+            let _ = log.line(now, &line);
+        }
+    }
+    if opts.json {
+        ctx.out(&render::json_error(opts.dry_run, now, why));
+    }
+    Err(Failure::stderr(1, format!("{line}\n")))
+}
+
+/// Read everything and make the plan; any source that cannot be read
+/// ends the run before anything is done.
+fn picture(ctx: &mut Ctx, opts: &Options, now: u64) -> Result<Picture, String> {
+    let config = ctx
+        .config()
+        .map_err(|e| format!("cannot read DS01's configuration: {e}"))?;
+    let engine = ctx
+        .engine()
+        .map_err(|e| format!("cannot reach the engine: {e}"))?;
+    let listed =
+        gather::containers(&engine).map_err(|e| format!("cannot read the containers: {e}"))?;
+    let inventory = inventory(ctx, gather::any_devices(&listed))?;
+    let facts: Vec<Facts> = listed
+        .iter()
+        .map(|r| gather::facts(&engine, r, &inventory))
+        .collect();
+    let store = state::StreakStore::open(&ctx.settings.state_dir, !opts.dry_run)
+        .map_err(|e| format!("the idle records: {e}"))?;
+    let mut dropped = Vec::new();
+    let streaks = match &store {
+        Some(s) => s
+            .load(!opts.dry_run, &mut dropped)
+            .map_err(|e| format!("the idle records: {e}"))?,
+        None => BTreeMap::new(),
+    };
+    let utilization = utilization_if_needed(ctx, &facts, &inventory)?;
+    let decisions = facts
+        .iter()
+        .map(|f| {
+            let limits = rules::resolve(&config, &f.owner, &f.kind);
+            let input = Inputs {
+                limits: limits.as_ref().map_err(String::as_str),
+                streak: streaks.get(&f.id).copied(),
+                utilization: utilization.as_ref(),
+                now,
+            };
+            plan::decide(f, &input)
+        })
+        .collect();
+    Ok(Picture {
+        decisions,
+        known: streaks.into_keys().collect(),
+        store,
+        dropped,
+    })
+}
+
+/// The GPU inventory, when some container names devices.
+fn inventory(ctx: &Ctx, needed: bool) -> Result<Inventory, String> {
+    if !needed {
+        return Ok(Inventory::default());
+    }
+    // The companion's snapshot is judged fresh by the real clock.
+    let (inventory, warning) = Inventory::detect(
+        ctx.settings.gpu_fixture.as_deref(),
+        Some(&ctx.settings.state_dir),
+        SystemTime::now(),
+    );
+    match warning {
+        Some(w) => Err(format!("cannot read the GPU inventory: {w}")),
+        None => Ok(inventory),
+    }
+}
+
+/// The utilization, when a running container holds GPU slots.
+fn utilization_if_needed(
+    ctx: &Ctx,
+    facts: &[Facts],
+    inventory: &Inventory,
+) -> Result<Option<Utilization>, String> {
+    let needed = facts
+        .iter()
+        .any(|f| matches!(f.phase, Phase::Running { .. }) && matches!(f.gpus, Gpus::Slots(_)));
+    if !needed {
+        return Ok(None);
+    }
+    let src = UtilSources {
+        fixture: ctx.settings.gpu_util_fixture.as_deref(),
+        state_dir: &ctx.settings.state_dir,
+        now: SystemTime::now(),
+        inventory,
+    };
+    utilization::read(&src)
+        .map(Some)
+        .map_err(|e| format!("cannot read the GPUs' utilization: {e}"))
 }
