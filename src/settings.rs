@@ -70,7 +70,8 @@ pub struct Settings {
     pub gpu_util_fixture: Option<PathBuf>,
     /// The clock for lifecycle enforcement, in seconds since the epoch
     /// (`DS01_NOW`; policy): None is the real clock.
-    pub now: Option<u64>,
+    /// A value that is not such a number is kept as the error to report.
+    pub now: Option<Result<u64, String>>,
     /// `ds01-lifecycle`'s log (`DS01_LIFECYCLE_LOG`; policy).
     pub lifecycle_log: PathBuf,
 }
@@ -135,7 +136,10 @@ impl Settings {
                 email: text("DS01_ADMIN_EMAIL", "h.baker@hertie-school.org"),
             },
             gpu_util_fixture: policy("DS01_GPU_UTIL_FIXTURE").map(PathBuf::from),
-            now: policy("DS01_NOW").and_then(|v| epoch_seconds(&v)),
+            now: policy("DS01_NOW").map(|v| {
+                epoch_seconds(&v)
+                    .ok_or_else(|| format!("DS01_NOW={v:?} is not seconds since the epoch"))
+            }),
             lifecycle_log: PathBuf::from(
                 policy("DS01_LIFECYCLE_LOG").unwrap_or_else(|| DEFAULT_LIFECYCLE_LOG.to_string()),
             ),
@@ -197,6 +201,21 @@ mod tests {
         assert_eq!(s.gpu_fixture, None);
         let root = Settings::resolve(&env(), 0, system);
         assert_eq!(root.config_dir, PathBuf::from("/tmp/mine"));
+    }
+
+    #[test]
+    fn the_enforcement_clock_is_seconds_or_an_error() {
+        let at = |v: &str| Settings::resolve(&Env::from_pairs([("DS01_NOW", v)]), 0, None).now;
+        assert_eq!(at("1700000000"), Some(Ok(1_700_000_000)));
+        assert!(matches!(at("1.5e9"), Some(Err(_))));
+        assert!(matches!(at("-1"), Some(Err(_))));
+        assert!(matches!(at("99999999999999"), Some(Err(_))));
+        let user = Settings::resolve(
+            &Env::from_pairs([("DS01_NOW", "1")]),
+            1000,
+            Some("/etc/ds01".into()),
+        );
+        assert_eq!(user.now, None);
     }
 
     #[test]

@@ -503,6 +503,17 @@ impl Config {
     /// `max_runtime_h`) by `lifecycle-exemptions.yaml`.  The original fails
     /// open on a file it cannot read; so do we, and say why in `warning`.
     pub fn check_exemption(&self, username: &str, enforcement: &str) -> ExemptionCheck {
+        self.check_exemption_at(username, enforcement, now_unix())
+    }
+
+    /// [`Config::check_exemption`] at the moment `now` (seconds since the
+    /// epoch): lifecycle enforcement judges expiry by its own clock.
+    pub fn check_exemption_at(
+        &self,
+        username: &str,
+        enforcement: &str,
+        now: f64,
+    ) -> ExemptionCheck {
         let doc = match self.exemptions_document() {
             Ok(Some(doc)) => doc,
             Ok(None) => return ExemptionCheck::not_exempt(None),
@@ -511,7 +522,6 @@ impl Config {
         let Some(Value::Sequence(entries)) = doc.get("exemptions") else {
             return ExemptionCheck::not_exempt(None);
         };
-        let now = now_unix();
         for entry in entries {
             match entry_verdict(entry, username, enforcement, now) {
                 Verdict::Exempt(exemption) => {

@@ -66,12 +66,14 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     run(ctx, &opts)
 }
 
-fn now(ctx: &Ctx) -> u64 {
-    ctx.settings.now.unwrap_or_else(|| {
-        SystemTime::now()
+/// The enforcement's clock: `DS01_NOW` (tests), else the real one.
+fn now(ctx: &Ctx) -> Result<u64, String> {
+    match &ctx.settings.now {
+        Some(set) => set.clone(),
+        None => Ok(SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    })
+            .map_or(0, |d| d.as_secs())),
+    }
 }
 
 /// Everything the plan is made of.
@@ -80,16 +82,19 @@ struct Picture {
     /// Streak records found (container ids).
     known: Vec<String>,
     store: Option<state::StreakStore>,
-    dropped: Vec<String>,
+    /// Lines for stderr and the log: dropped streak records, an ignored
+    /// GPU snapshot.
+    notices: Vec<String>,
 }
 
 fn run(ctx: &mut Ctx, opts: &Options) -> Outcome {
-    let now = now(ctx);
+    let now =
+        now(ctx).map_err(|e| Failure::stderr(1, format!("{NAME}: {e}: nothing was done\n")))?;
     let picture = match picture(ctx, opts, now) {
         Ok(p) => p,
         Err(why) => return refuse(ctx, opts, now, &why),
     };
-    for line in &picture.dropped {
+    for line in &picture.notices {
         ctx.err(&format!("{NAME}: {line}\n"));
     }
     let mut code = 0;
@@ -100,7 +105,7 @@ fn run(ctx: &mut Ctx, opts: &Options) -> Outcome {
             Ok(log) => log,
             Err(why) => return refuse(ctx, opts, now, &format!("the log: {why}")),
         };
-        for line in &picture.dropped {
+        for line in &picture.notices {
             let _ = log.line(now, line);
         }
         let engine = ctx.engine()?;
@@ -155,17 +160,17 @@ fn picture(ctx: &mut Ctx, opts: &Options, now: u64) -> Result<Picture, String> {
         .map_err(|e| format!("cannot reach the engine: {e}"))?;
     let listed =
         gather::containers(&engine).map_err(|e| format!("cannot read the containers: {e}"))?;
-    let inventory = inventory(ctx, gather::any_devices(&listed))?;
+    let mut notices = Vec::new();
+    let inventory = inventory(ctx, gather::any_devices(&listed), &mut notices)?;
     let facts: Vec<Facts> = listed
         .iter()
         .map(|r| gather::facts(&engine, r, &inventory))
         .collect();
     let store = state::StreakStore::open(&ctx.settings.state_dir, !opts.dry_run)
         .map_err(|e| format!("the idle records: {e}"))?;
-    let mut dropped = Vec::new();
     let streaks = match &store {
         Some(s) => s
-            .load(!opts.dry_run, &mut dropped)
+            .load(!opts.dry_run, &mut notices)
             .map_err(|e| format!("the idle records: {e}"))?,
         None => BTreeMap::new(),
     };
@@ -173,7 +178,7 @@ fn picture(ctx: &mut Ctx, opts: &Options, now: u64) -> Result<Picture, String> {
     let decisions = facts
         .iter()
         .map(|f| {
-            let limits = rules::resolve(&config, &f.owner, &f.kind);
+            let limits = rules::resolve(&config, &f.owner, &f.kind, now);
             let input = Inputs {
                 limits: limits.as_ref().map_err(String::as_str),
                 streak: streaks.get(&f.id).copied(),
@@ -187,23 +192,28 @@ fn picture(ctx: &mut Ctx, opts: &Options, now: u64) -> Result<Picture, String> {
         decisions,
         known: streaks.into_keys().collect(),
         store,
-        dropped,
+        notices,
     })
 }
 
 /// The GPU inventory, when some container names devices.
-fn inventory(ctx: &Ctx, needed: bool) -> Result<Inventory, String> {
+/// An unreadable fixture ends the run; an ignored snapshot (stale, or one
+/// a user planted) is only a notice, since nvidia-smi answered instead:
+/// otherwise any user could stop enforcement by planting one.
+fn inventory(ctx: &Ctx, needed: bool, notices: &mut Vec<String>) -> Result<Inventory, String> {
     if !needed {
         return Ok(Inventory::default());
     }
+    let fixture = ctx.settings.gpu_fixture.as_deref();
     // The companion's snapshot is judged fresh by the real clock.
-    let (inventory, warning) = Inventory::detect(
-        ctx.settings.gpu_fixture.as_deref(),
-        Some(&ctx.settings.state_dir),
-        SystemTime::now(),
-    );
+    let (inventory, warning) =
+        Inventory::detect(fixture, Some(&ctx.settings.state_dir), SystemTime::now());
     match warning {
-        Some(w) => Err(format!("cannot read the GPU inventory: {w}")),
+        Some(w) if fixture.is_some() => Err(format!("cannot read the GPU inventory: {w}")),
+        Some(w) => {
+            notices.push(w);
+            Ok(inventory)
+        }
         None => Ok(inventory),
     }
 }

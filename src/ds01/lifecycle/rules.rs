@@ -54,7 +54,7 @@ pub struct Limits {
 }
 
 /// The limits of a container of `owner` (may be empty) and `kind`.
-pub fn resolve(config: &Config, owner: &str, kind: &str) -> Result<Limits, String> {
+pub fn resolve(config: &Config, owner: &str, kind: &str, now: u64) -> Result<Limits, String> {
     let user = config.limits(owner);
     let policies = config.lifecycle_policies(owner);
     let policy = |k: &str| policies.iter().find(|(n, _)| *n == k).map(|(_, v)| v);
@@ -111,13 +111,14 @@ pub fn resolve(config: &Config, owner: &str, kind: &str) -> Result<Limits, Strin
             "policies.grace_period_m",
         )?
         .unwrap_or(0),
-        exempt: exemptions(config, owner)?,
+        exempt: exemptions(config, owner, now)?,
     })
 }
 
-/// The exemptions of `owner`; an exemptions file that cannot be read is
-/// an error (the owner may be exempt: nothing may be done).
-fn exemptions(config: &Config, owner: &str) -> Result<Exemptions, String> {
+/// The exemptions of `owner` at `now` (the enforcement's clock); an
+/// exemptions file that cannot be read is an error (the owner may be
+/// exempt: nothing may be done).
+fn exemptions(config: &Config, owner: &str, now: u64) -> Result<Exemptions, String> {
     let mut by_rule = Vec::new();
     if owner.is_empty() {
         return Ok(Exemptions { by_rule });
@@ -129,7 +130,7 @@ fn exemptions(config: &Config, owner: &str) -> Result<Exemptions, String> {
         Rule::ContainerHold,
         Rule::NeverStarted,
     ] {
-        let check = config.check_exemption(owner, rule.key());
+        let check = config.check_exemption_at(owner, rule.key(), now as f64);
         if let Some(warning) = check.warning {
             return Err(format!("the exemptions cannot be read: {warning}"));
         }
@@ -271,26 +272,26 @@ mod tests {
     #[test]
     fn ds01_containers_follow_the_owner_others_their_type() {
         let c = config(YAML);
-        let own = resolve(&c, "alice", "atomic").unwrap();
+        let own = resolve(&c, "alice", "atomic", 0).unwrap();
         assert_eq!(
             (own.idle_s, own.runtime_s, own.grace_s),
             (Some(1800), Some(86_400), 60)
         );
         assert_eq!((own.gpu_hold_s, own.container_hold_s), (Some(900), None));
         assert_eq!(own.created_s, Some(1800), "the default 30 minutes");
-        let dev = resolve(&c, "alice", "devcontainer").unwrap();
+        let dev = resolve(&c, "alice", "devcontainer", 0).unwrap();
         assert_eq!(
             (dev.idle_s, dev.runtime_s, dev.grace_s),
             (None, Some(604_800), 30)
         );
-        let other = resolve(&c, "", "compose").unwrap();
+        let other = resolve(&c, "", "compose", 0).unwrap();
         assert_eq!((other.idle_s, other.grace_s), (Some(900), 30));
     }
 
     #[test]
     fn a_broken_limit_is_an_error() {
         let c = config(&YAML.replace("max_runtime_h: 24\n", "max_runtime_h: soon\n"));
-        assert!(resolve(&c, "alice", "atomic").is_err());
+        assert!(resolve(&c, "alice", "atomic", 0).is_err());
     }
 
     #[test]
