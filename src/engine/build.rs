@@ -480,6 +480,13 @@ fn put(field: &mut [u8], text: &[u8]) {
     field[..n].copy_from_slice(&text[..n]);
 }
 
+/// A tar holding one empty regular file `name` (owner 0:0, `mode`).
+pub(super) fn one_empty_file(name: &str, mode: u32, mtime: u64) -> Vec<u8> {
+    let mut tar = ustar(name.as_bytes(), mode, 0, mtime, b'0', b"").to_vec();
+    tar.resize(tar.len() + END_OF_ARCHIVE, 0);
+    tar
+}
+
 /// One ustar header block, owner 0:0 as the CLI sends it.
 fn ustar(name: &[u8], mode: u32, size: u64, mtime: u64, typeflag: u8, link: &[u8]) -> [u8; 512] {
     let mut h = [0u8; 512];

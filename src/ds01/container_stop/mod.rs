@@ -155,6 +155,7 @@ fn stop_one(
     let holds_gpu = details.is_some_and(|d| !Container::from_inspect(d).device_ids().is_empty());
     if !listed_by_ps(found.state()) {
         ctx.out(&format!("{DIM}○{NC} Container '{name}' already stopped\n"));
+        mark_kept_if_asked(ctx, engine, &id, opts);
         return Ok(Some(holds_gpu));
     }
     let uptime = found.summary.status.clone().unwrap_or_default();
@@ -176,7 +177,24 @@ fn stop_one(
     } else {
         graceful_stop(ctx, engine, &id, opts)
     };
+    if stopped {
+        mark_kept_if_asked(ctx, engine, &id, opts);
+    }
     Ok(stopped.then_some(holds_gpu))
+}
+
+/// `--keep-container`: leave the keep marker that lifecycle enforcement
+/// honours (the original only changed its closing message, and the
+/// container was removed after its hold all the same).
+fn mark_kept_if_asked(ctx: &mut Ctx, engine: &Engine, id: &str, opts: &Options) {
+    if !opts.keep {
+        return;
+    }
+    if let Err(e) = crate::ds01::lifecycle::mark_kept(engine, id) {
+        ctx.out(&format!(
+            "{YELLOW}⚠ Could not mark the container as kept ({e}): it may be auto-removed{NC}\n"
+        ));
+    }
 }
 
 /// Whether the original's `docker exec NAME ps aux | wc -l` would pass 5:
@@ -273,7 +291,7 @@ fn after_stop(ctx: &mut Ctx, name: &str, opts: &Options, holds_gpu: bool) {
     let container_hold = shared::limit(ctx, "--container-hold-time")
         .map_or_else(|| Some("12h".to_string()), |v| shared::in_hours(&v));
     let text = if opts.keep {
-        kept(name, gpu_hold.as_deref(), container_hold.as_deref())
+        kept(name, holds_gpu)
     } else {
         next_steps(name, gpu_hold.as_deref(), container_hold.as_deref())
     };
@@ -302,25 +320,24 @@ fn next_steps(name: &str, gpu_hold: Option<&str>, container_hold: Option<&str>) 
     text
 }
 
-fn kept(name: &str, gpu_hold: Option<&str>, container_hold: Option<&str>) -> String {
+/// The closing banner of `--keep-container`.  The container carries the
+/// keep marker, so neither hold removes it (ds01's fix: the original said
+/// it would be kept, then removed it after its hold).
+fn kept(name: &str, holds_gpu: bool) -> String {
     let mut text = format!(
         "\n{YELLOW}{RULE}{NC}\n{YELLOW}{BOLD}    Container Kept (--keep-container){NC}\n\
          {YELLOW}{RULE}{NC}\n\n{BOLD}Container stopped but not removed.{NC}\n\n\
          {BOLD}To restart:{NC}\n  {GREEN}container-run {name}{NC}\n\n"
     );
-    if let Some(hold) = gpu_hold {
+    if holds_gpu {
         text.push_str(&format!(
-            "{YELLOW}⚠ GPU Note:{NC}\n  GPU will be held for {CYAN}{hold}{NC}, then auto-released\n\n"
-        ));
-    }
-    if let Some(hold) = container_hold {
-        text.push_str(&format!(
-            "{YELLOW}⚠ Container Lifecycle:{NC}\n  \
-             Container will auto-remove after {CYAN}{hold}{NC} if not restarted\n\n"
+            "{YELLOW}⚠ GPU Note:{NC}\n  Its GPU stays allocated while the container is kept\n\n"
         ));
     }
     text.push_str(&format!(
-        "{DIM}Tip: For immediate GPU release, use: {GREEN}container-retire {name}{NC}\n\n"
+        "{YELLOW}⚠ Container Lifecycle:{NC}\n  \
+         It is not auto-removed; {GREEN}container-remove {name}{NC} removes it\n\n\
+         {DIM}Tip: For immediate GPU release, use: {GREEN}container-retire {name}{NC}\n\n"
     ));
     text
 }
@@ -347,6 +364,7 @@ mod tests {
         let text = next_steps("demo", Some("0.25h"), None);
         assert!(text.contains("held for \x1b[0;36m0.25h\x1b[0m\x1b[2m, then"));
         assert!(!text.contains("auto-remove"));
-        assert!(kept("demo", None, None).contains("Container Kept (--keep-container)"));
+        assert!(kept("demo", false).contains("Container Kept (--keep-container)"));
+        assert!(kept("demo", true).contains("GPU stays allocated"));
     }
 }

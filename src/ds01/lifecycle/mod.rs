@@ -32,6 +32,17 @@ const NAME: &str = "ds01-lifecycle";
 /// it: it is never removed while the marker is there.
 pub const KEEP_MARKER: &str = "/.ds01-keep";
 
+/// Leave the keep marker in container `id` (`container-stop
+/// --keep-container`); it stays until the container is removed.
+pub fn mark_kept(
+    engine: &crate::engine::Engine,
+    id: &str,
+) -> Result<(), crate::engine::EngineError> {
+    let (dir, file) = KEEP_MARKER.rsplit_once('/').unwrap_or(("", KEEP_MARKER));
+    let dir = if dir.is_empty() { "/" } else { dir };
+    engine.put_empty_file(id, dir, file)
+}
+
 struct Options {
     dry_run: bool,
     json: bool,
