@@ -2,6 +2,9 @@
 ROOT=${DS01_TEST_ROOT:-/tmp/ds01-test}
 ROOT=${ROOT%/}
 SOCK=$ROOT/docker.sock
+# The local registry standing for Docker Hub (`up`, `registry`).
+# shellcheck disable=SC2034  # used by the scripts that source this
+REGISTRY=$ROOT/registry
 # shellcheck disable=SC2034  # used by the scripts that source this
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

@@ -101,6 +101,14 @@ fn without_docker_errors(text: &str) -> String {
         .collect()
 }
 
+/// The `Digest: sha256:…` lines of a `docker pull` (the aime-v2-real recorder's simulated
+/// pull printed none).
+pub fn without_pull_digests(text: &str) -> String {
+    text.split_inclusive('\n')
+        .filter(|l| !l.starts_with("Digest: sha256:"))
+        .collect()
+}
+
 /// What the recording would show had our binary written `text`.
 pub fn apply_rule(text: &str, rule: StreamRule) -> String {
     match rule {

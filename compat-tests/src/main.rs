@@ -2,6 +2,7 @@
 //! the ds01 binary and reports how many behave the same. See compat-tests/README.md.
 
 mod casefile;
+mod checkout;
 mod compare;
 mod deviations;
 mod docker;

@@ -68,6 +68,9 @@ fn rules() -> &'static Rules {
                 r(r"\bssh-ed25519 [A-Za-z0-9+/]{60,}={0,2}", "ssh-ed25519 [PUBLIC KEY]"),
                 // Digests before the bare hex ids (replaced after these rules).
                 r(r"sha256:[0-9a-f]{12,64}", "sha256:[SHA]"),
+                // git's commit ranges (`Updating c0e48f7..c85d8f9`, `   1706e51..1f1225c  main
+                // -> origin/main`): the commits of the replay's clone are not the recording's.
+                r(r"\b[0-9a-f]{7,40}(\.\.\.?)[0-9a-f]{7,40}\b", "[REV]${1}[REV]"),
                 // No registry on the recording machine (nor on the test engine): the resolver
                 // part of the pull error differs.
                 r(
@@ -484,6 +487,22 @@ mod tests {
         assert_eq!(
             normalise("  k:   Up 2 hours   \r\n"),
             "  k:   Up [AGE]  \r\n"
+        );
+    }
+
+    #[test]
+    fn git_commit_ranges() {
+        assert_eq!(
+            normalise("Updating c0e48f7..c85d8f9\nFast-forward\n"),
+            "Updating [REV]..[REV]\nFast-forward\n"
+        );
+        assert_eq!(
+            normalise("   1706e51..1f1225c  main       -> origin/main\n"),
+            normalise("   0a1b2c3..4d5e6f7  main       -> origin/main\n")
+        );
+        assert_eq!(
+            normalise(" + 0a1b2c3...4d5e6f7 x\n"),
+            " + [REV]...[REV] x\n"
         );
     }
 

@@ -430,8 +430,17 @@ impl Replay {
             self.run_setup(s)?;
         }
         let extras = self.extras_dir(s)?;
-        let env = self.session_env(s, &extras)?;
+        let mut env = self.session_env(s, &extras)?;
+        let checkout = self.make_checkout(s)?;
+        if let Some(made) = &checkout {
+            env.push((
+                "DS01_MLC_DIR".into(),
+                made.installation.display().to_string(),
+            ));
+        }
         self.run_unrecorded(s, &env, overlay)?;
+        // Stopped again when this goes out of scope, whatever happens.
+        let _registry = self.serve_pulls(s)?;
         let (program, arg0, args) = match &s.invocation {
             Invocation::Argv(argv) => {
                 let name = argv.first().cloned().unwrap_or_default();
@@ -487,6 +496,15 @@ impl Replay {
             notes.push(format!("prompt {p:?} never appeared; typed anyway"));
         }
         let mut actual: Actual = outcome.actual;
+        for text in [&mut actual.stdout, &mut actual.stderr, &mut actual.pty] {
+            if s.pull_digest_omitted {
+                *text = compare::without_pull_digests(text);
+            }
+            // Our remote stands where the recordings' was (git's `From …` lines drop `.git`).
+            if let Some(made) = &checkout {
+                *text = made.as_recorded(text);
+            }
+        }
         if s.format == Format::Ds01 {
             // Our copy of the recording host's configuration stands at its recorded place.
             let ours = self.ds01_config_dir().display().to_string();
@@ -524,6 +542,57 @@ impl Replay {
             }
         };
         Ok((verdict, ours))
+    }
+
+    /// The git clone an `update-sys` session ran in (`crate::checkout`), made afresh under
+    /// `<work>/update-sys/<name>/`.
+    fn make_checkout(&self, s: &Session) -> Result<Option<crate::checkout::Made>> {
+        let Some(checkout) = &s.mlc_checkout else {
+            return Ok(None);
+        };
+        let fixture = self
+            .cfg
+            .repo_dir
+            .join("compat-tests/fixtures/update-sys-batch.txt");
+        let batch = crate::checkout::parse_batch(
+            &std::fs::read_to_string(&fixture).ctx(fixture.display())?,
+        )?;
+        let dir = self.cfg.work_dir.join("update-sys");
+        mkdir_public(&dir)?;
+        let made = checkout
+            .make(
+                &dir.join(&s.name),
+                &self.cfg.shared_dir.join("data/ml_images.repo"),
+                &batch,
+                (s.user.uid, s.user.gid),
+            )
+            .ctx("making the installation's git clone")?;
+        Ok(Some(made))
+    }
+
+    /// Start the local registry that stands for Docker Hub with the images whose pull the
+    /// recording shows succeeding (`compat-tests/engine/registry`); it stops when the
+    /// returned guard is dropped.
+    fn serve_pulls(&self, s: &Session) -> Result<Option<RegistryGuard>> {
+        if s.pulls.is_empty() {
+            return Ok(None);
+        }
+        let guard = RegistryGuard {
+            script: self.cfg.engine_dir.join("registry"),
+        };
+        let out = Command::new(&guard.script)
+            .arg("start")
+            .args(&s.pulls)
+            .output()
+            .ctx(guard.script.display())?;
+        if !out.status.success() {
+            return Err(Error::msg(format!(
+                "starting the registry for the recorded pull of {}: {}",
+                s.pulls.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        Ok(Some(guard))
     }
 
     /// What sessions the recording lost did before `s` (see
@@ -706,6 +775,17 @@ impl Replay {
                 .to_string(),
         ));
         Ok(env)
+    }
+}
+
+/// Stops the local registry when dropped: the other sessions' pulls fail, as recorded.
+struct RegistryGuard {
+    script: PathBuf,
+}
+
+impl Drop for RegistryGuard {
+    fn drop(&mut self) {
+        let _ = Command::new(&self.script).arg("stop").output();
     }
 }
 

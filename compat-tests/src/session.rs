@@ -100,6 +100,12 @@ pub struct ContainerSpec {
     pub status: WantStatus,
     /// Processes `docker top` must show while running.
     pub procs: u32,
+    /// Supplementary groups of its processes (`--group-add`, as recorded), which `id` in it
+    /// shows.
+    pub group_add: Vec<String>,
+    /// The account that mlc's setup added to its image (name, uid, gid), where the recorded
+    /// setup ran.
+    pub account: Option<(String, u32, u32)>,
 }
 
 /// The engine state a session assumes.
@@ -206,6 +212,16 @@ pub struct Session {
     /// How long the original ran (DS01's `# wall time`): a session gets at least
     /// twice that as its time limit.
     pub recorded_secs: Option<f64>,
+    /// Images whose pull the recording shows succeeding (the aime-v2 stand-in engine, or
+    /// the aime-v2-real recorder's shim, answered it): the local registry that stands for
+    /// Docker Hub serves them during this session (`compat-tests/engine/registry`).
+    pub pulls: Vec<String>,
+    /// Those pulls printed no `Digest:` line (the aime-v2-real shim left it out): ours is
+    /// not compared.
+    pub pull_digest_omitted: bool,
+    /// `mlc update-sys` recorded in a git clone of the installation: the clone the replay
+    /// makes for it (see `crate::checkout`).
+    pub mlc_checkout: Option<crate::checkout::Checkout>,
 }
 
 impl Session {

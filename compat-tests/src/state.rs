@@ -165,7 +165,7 @@ impl Engine {
     fn create(&self, spec: &ContainerSpec, images: &mut BTreeSet<String>) -> Result<()> {
         let image = image_ref(&spec.image);
         if !images.contains(&image) {
-            self.make_image(&image, images)?;
+            self.make_image(&image, spec.account.as_ref(), images)?;
         }
         let labels: Vec<String> = spec
             .labels
@@ -185,6 +185,10 @@ impl Engine {
             args.push("--label");
             args.push(l);
         }
+        for g in &spec.group_add {
+            args.push("--group-add");
+            args.push(g);
+        }
         args.extend([image.as_str(), "sh", "-c", CONTAINER_SCRIPT]);
         let id = self.docker.run(&args)?.trim().to_owned();
         self.made().insert(spec.name.clone(), (id, spec_hash(spec)));
@@ -192,8 +196,14 @@ impl Engine {
     }
 
     /// Commit a fresh image under `image` (so that removing it deletes layers, as with the
-    /// images `mlc create` commits) from `repo:latest` or the base image.
-    fn make_image(&self, image: &str, images: &mut BTreeSet<String>) -> Result<()> {
+    /// images `mlc create` commits) from `repo:latest` or the base image, with the account
+    /// mlc's setup added, where it ran.
+    fn make_image(
+        &self,
+        image: &str,
+        account: Option<&(String, u32, u32)>,
+        images: &mut BTreeSet<String>,
+    ) -> Result<()> {
         let repo = image.rsplit_once(':').map_or(image, |(r, _)| r);
         let latest = format!("{repo}:latest");
         let source = if images.contains(&latest) {
@@ -208,8 +218,18 @@ impl Engine {
         };
         let tmp = format!("ds01-compat-tmp-{}", std::process::id());
         self.docker.run_quiet(&["rm", "-f", &tmp]);
-        self.docker
-            .run(&["create", "--name", &tmp, &source, "true"])?;
+        match account {
+            None => {
+                self.docker
+                    .run(&["create", "--name", &tmp, &source, "true"])?;
+            }
+            Some((name, uid, gid)) => {
+                let script = add_account_script(name, *uid, *gid);
+                self.docker.run(&[
+                    "run", "--name", &tmp, "--user", "0", &source, "sh", "-c", &script,
+                ])?;
+            }
+        }
         let committed = self.docker.run(&["commit", &tmp, image]);
         self.docker.run_quiet(&["rm", "-f", &tmp]);
         committed?;
@@ -321,6 +341,20 @@ impl Engine {
     }
 }
 
+/// What mlc's setup leaves in the image (`addgroup`, `adduser`): the user's group, account
+/// and home, so that `id` in the container names them. `name` is a recorded login name.
+fn add_account_script(name: &str, uid: u32, gid: u32) -> String {
+    let name: String = name
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+        .collect();
+    format!(
+        "echo '{name}:x:{gid}:' >>/etc/group && \
+         echo '{name}:x:{uid}:{gid}:aime:/home/{name}:/bin/bash' >>/etc/passwd && \
+         mkdir -p '/home/{name}' && chown {uid}:{gid} '/home/{name}'"
+    )
+}
+
 /// `name` or `repo` → `repo:latest`; `repo:tag` as is.
 pub fn image_ref(image: &str) -> String {
     let last = image.rsplit('/').next().unwrap_or(image);
@@ -343,6 +377,8 @@ fn spec_hash(spec: &ContainerSpec) -> u64 {
     spec.name.hash(&mut h);
     image_ref(&spec.image).hash(&mut h);
     spec.labels.hash(&mut h);
+    spec.group_add.hash(&mut h);
+    spec.account.hash(&mut h);
     h.finish()
 }
 

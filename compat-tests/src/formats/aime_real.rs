@@ -83,6 +83,33 @@ struct Recording {
     exit: i32,
     #[serde(default)]
     inspect: BTreeMap<String, Value>,
+    #[serde(default)]
+    docker_calls: Vec<DockerCall>,
+    #[serde(default)]
+    docker_shim_mode: Option<String>,
+    #[serde(default)]
+    recorder_actions_before: Vec<String>,
+}
+
+/// One docker command the tool ran, as the recorder's shim logged it.
+#[derive(Deserialize)]
+struct DockerCall {
+    argv: Vec<String>,
+    exit: i32,
+    /// Answered by the shim, not sent to the daemon (`MLC_REC_FAKE_PULL`).
+    #[serde(default)]
+    simulated: bool,
+}
+
+/// The images of the session's successful `docker pull`s, and whether the shim made them up
+/// (its answer has no `Digest:` line).
+fn successful_pulls(calls: &[DockerCall]) -> (Vec<String>, bool) {
+    let pulls: Vec<&DockerCall> = calls
+        .iter()
+        .filter(|c| c.exit == 0 && c.argv.len() == 2 && c.argv[0] == "pull")
+        .collect();
+    let simulated = pulls.iter().any(|c| c.simulated);
+    (pulls.iter().map(|c| c.argv[1].clone()).collect(), simulated)
 }
 
 /// Parse every `json/*.json` of the set directory, in recording (file name) order.
@@ -94,8 +121,9 @@ pub fn parse_dir(dir: &Path, set: &str) -> Result<Vec<Session>> {
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     files.sort();
-    // name -> (labels, image) from the latest inspect seen so far.
-    let mut known: BTreeMap<String, (BTreeMap<String, String>, String)> = BTreeMap::new();
+    // name -> what the latest inspect seen so far showed.
+    let mut known: BTreeMap<String, Known> = BTreeMap::new();
+    let mut jobs = BackgroundJobs::default();
     let mut sessions = Vec::new();
     for path in files {
         let name = super::session_name(&path)?;
@@ -106,12 +134,19 @@ pub fn parse_dir(dir: &Path, set: &str) -> Result<Vec<Session>> {
             });
         let session = match parsed {
             Ok(rec) => {
+                let setup_ran = rec.docker_shim_mode.as_deref() == Some("runnable");
                 for (cname, value) in &rec.inspect {
-                    if let Some(info) = inspect_labels(value) {
+                    if let Some(info) = inspect_known(value, setup_ran) {
                         known.insert(cname.clone(), info);
                     }
                 }
-                convert(&path, set, &name, rec, &known)
+                let typed_jobs = jobs.typed(&rec);
+                let reset = rec.recorder_actions_before.clone();
+                convert(&path, set, &name, rec, &known).map(|mut session| {
+                    jobs.apply(&mut session, &reset);
+                    jobs.add(typed_jobs);
+                    session
+                })
             }
             Err(e) => Err(e),
         };
@@ -122,9 +157,20 @@ pub fn parse_dir(dir: &Path, set: &str) -> Result<Vec<Session>> {
     Ok(sessions)
 }
 
-fn inspect_labels(v: &Value) -> Option<(BTreeMap<String, String>, String)> {
+/// What a recorded `docker inspect` says about a container that its replay must rebuild.
+#[derive(Clone, Debug)]
+struct Known {
+    labels: BTreeMap<String, String>,
+    group_add: Vec<String>,
+    /// mlc's setup added this account to the image (name, uid, gid).
+    account: Option<(String, u32, u32)>,
+}
+
+/// `setup_ran`: the inspecting session's shim made the setup `docker run` runnable, so the
+/// image holds the user's account (faithful sessions' setup never started).
+fn inspect_known(v: &Value, setup_ran: bool) -> Option<Known> {
     let config = v.get("Config")?;
-    let labels = config
+    let labels: BTreeMap<String, String> = config
         .get("Labels")
         .and_then(Value::as_object)
         .map(|m| {
@@ -133,8 +179,87 @@ fn inspect_labels(v: &Value) -> Option<(BTreeMap<String, String>, String)> {
                 .collect()
         })
         .unwrap_or_default();
-    let image = config.get("Image")?.as_str()?.to_owned();
-    Some((labels, image))
+    // A container's inspect names its image (other objects' do not).
+    config.get("Image")?.as_str()?;
+    let group_add = v
+        .pointer("/HostConfig/GroupAdd")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default();
+    let account = setup_ran
+        .then(|| {
+            let (uid, gid) = config.get("User")?.as_str()?.split_once(':')?;
+            let name = labels.get("aime.mlc.USER")?.clone();
+            Some((name, uid.parse().ok()?, gid.parse().ok()?))
+        })
+        .flatten();
+    Some(Known {
+        labels,
+        group_add,
+        account,
+    })
+}
+
+/// Background jobs typed into a container's shell (`mlc open NAME` with a line ending in
+/// `&`, as `setsid sleep 600 >/dev/null 2>&1 &` in session 145): they keep running, and
+/// `docker top` lists them, while the container runs on (its status stays `Up` and no
+/// recorder action touches it).
+#[derive(Default)]
+struct BackgroundJobs {
+    /// container → jobs beyond its own process
+    running: BTreeMap<String, u32>,
+}
+
+impl BackgroundJobs {
+    /// The jobs a session typed: (container, count).
+    fn typed(&self, rec: &Recording) -> Option<(String, u32)> {
+        let words: Vec<&str> = rec.command.split_whitespace().collect();
+        let [_, "open", name, ..] = words.as_slice() else {
+            return None;
+        };
+        let count = rec
+            .typed
+            .iter()
+            .flatten()
+            .filter(|t| t.auto_reply_to.is_none() && t.typed.trim_end().ends_with('&'))
+            .count() as u32;
+        (count > 0).then(|| (format!("{name}._.{}", rec.uid), count))
+    }
+
+    /// Give the session's running containers their jobs; forget those of stopped ones and
+    /// of containers the recorder acted on.
+    fn apply(&mut self, session: &mut Session, recorder_actions: &[String]) {
+        let State::Containers(specs) = &mut session.state else {
+            return;
+        };
+        self.running.retain(|name, _| {
+            let touched = recorder_actions.iter().any(|a| a.contains(name.as_str()));
+            let up = specs
+                .iter()
+                .any(|c| &c.name == name && c.status == WantStatus::Running);
+            up && !touched
+        });
+        for spec in specs.iter_mut() {
+            if let Some(n) = self.running.get(&spec.name) {
+                spec.procs = 1 + n;
+                session.notes.push(format!(
+                    "{} runs {n} job(s) an earlier session left",
+                    spec.name
+                ));
+            }
+        }
+    }
+
+    fn add(&mut self, typed: Option<(String, u32)>) {
+        if let Some((name, n)) = typed {
+            *self.running.entry(name).or_default() += n;
+        }
+    }
 }
 
 fn convert(
@@ -142,7 +267,7 @@ fn convert(
     set: &str,
     name: &str,
     rec: Recording,
-    known: &BTreeMap<String, (BTreeMap<String, String>, String)>,
+    known: &BTreeMap<String, Known>,
 ) -> Result<Session> {
     let mode = match rec.mode.as_str() {
         "pipe" => Mode::Pipe,
@@ -178,6 +303,7 @@ fn convert(
     let stdout = rec.stdout.map(Text::into_string).transpose()?;
     let stderr = rec.stderr.map(Text::into_string).transpose()?;
     let pty = rec.pty_output.map(Text::into_string).transpose()?;
+    let (pulls, pull_digest_omitted) = successful_pulls(&rec.docker_calls);
     let programs = command_programs(&rec.command);
     let help = is_help_command(&rec.command, false);
     Ok(Session {
@@ -225,6 +351,9 @@ fn convert(
         apt: Some(fake_apt(fake_apt_cuda.as_deref())),
         fake_nvidia_smi: false,
         recorded_secs: None,
+        pulls,
+        pull_digest_omitted,
+        mlc_checkout: None,
     })
 }
 
@@ -289,7 +418,7 @@ pub fn trigger_from_regex(re: &str) -> Trigger {
 /// The `containers_before` table: `NAMES  IMAGE  STATUS`, cut at the header's columns.
 fn parse_containers_before(
     table: &str,
-    known: &BTreeMap<String, (BTreeMap<String, String>, String)>,
+    known: &BTreeMap<String, Known>,
     notes: &mut Vec<String>,
 ) -> Result<Vec<ContainerSpec>> {
     let mut lines = table.lines();
@@ -312,13 +441,13 @@ fn parse_containers_before(
         let image = cut(image_at, Some(status_at));
         let status_text = cut(status_at, None);
         let status = parse_status(&status_text)?;
-        let labels = match known.get(&name) {
-            Some((labels, _)) => labels.clone(),
+        let (labels, group_add, account) = match known.get(&name) {
+            Some(k) => (k.labels.clone(), k.group_add.clone(), k.account.clone()),
             None => {
                 notes.push(format!(
                     "no recorded inspect of {name}: labels derived from its name"
                 ));
-                derived_labels(&name, &image)
+                (derived_labels(&name, &image), Vec::new(), None)
             }
         };
         out.push(ContainerSpec {
@@ -327,6 +456,8 @@ fn parse_containers_before(
             labels,
             status,
             procs: 1,
+            group_add,
+            account,
         });
     }
     Ok(out)

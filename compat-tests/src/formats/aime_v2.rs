@@ -135,11 +135,7 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
     let mut session = base_session(path, set, &name, argv_line)?;
     if !text.lines().any(|l| l.starts_with("# fixture: ")) {
         // update_sys_* transcripts: mlc.py in a writable git clone with a remote.
-        session.unsupported = Some(
-            "recorded inside a writable git clone of the installation with a remote \
-             (update-sys); that environment is not reproduced"
-                .into(),
-        );
+        parse_update_sys(&mut session, argv_line, text)?;
         return Ok(session);
     }
     let parts = split_parts(text)?;
@@ -149,15 +145,8 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
     for (k, v) in &env_extra {
         session.env.push((k.clone(), v.clone()));
     }
-    let stdin = header_value(&parts.header, "# stdin: ").unwrap_or("''");
-    let stdin_words = bash_words(stdin).ctx("# stdin:")?;
-    session.stdin = Some(stdin_words.concat().into_bytes());
-    let exit = header_value(&parts.header, "# exit code: ")
-        .ok_or_else(|| Error::msg("no '# exit code:' line"))?;
-    let exit: i32 = exit
-        .trim()
-        .parse()
-        .map_err(|_| Error::msg(format!("bad exit code {exit:?}")))?;
+    session.stdin = Some(stdin_header(&parts.header)?);
+    let exit = exit_header(&parts.header)?;
 
     let fixture_path = fixtures.join(&state_file);
     let fixture_text = std::fs::read_to_string(&fixture_path).ctx(fixture_path.display())?;
@@ -179,6 +168,8 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
                     WantStatus::Exited(0)
                 },
                 procs: c.procs.unwrap_or(1),
+                group_add: Vec::new(),
+                account: None,
             })
             .collect(),
     );
@@ -209,6 +200,10 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
         stdout: apt_stdout,
         rc: apt_rc,
     });
+    // The stand-in answered every `docker pull` with success unless the fixture said not.
+    if fixture.pull_rc.unwrap_or(0) == 0 {
+        session.pulls = pulled_images(text);
+    }
     session.expected = Expected {
         stdout: Some(detokenize(parts.stdout)),
         stderr: Some(detokenize(parts.stderr)),
@@ -223,13 +218,84 @@ pub fn parse(path: &Path, set: &str, text: &str, fixtures: &Path) -> Result<Sess
     // "keep"/"no"/"yes"), so the recorder fed Enter after them; only a real
     // end of input shows Python's EOFError.  Without that traceback, answer
     // every further prompt with Enter.
-    let eof_recorded = parts.stderr.contains("EOFError");
-    if !eof_recorded {
+    enter_after_answers(&mut session, parts.stderr);
+    Ok(session)
+}
+
+/// `# stdin:` (bash-quoted; `''` when absent).
+fn stdin_header(header: &[&str]) -> Result<Vec<u8>> {
+    let stdin = header_value(header, "# stdin: ").unwrap_or("''");
+    Ok(bash_words(stdin).ctx("# stdin:")?.concat().into_bytes())
+}
+
+fn exit_header(header: &[&str]) -> Result<i32> {
+    let exit = header_value(header, "# exit code: ")
+        .ok_or_else(|| Error::msg("no '# exit code:' line"))?;
+    exit.trim()
+        .parse()
+        .map_err(|_| Error::msg(format!("bad exit code {exit:?}")))
+}
+
+/// `# stdin:` lists the typed answers, but sessions went on past them taking each later
+/// prompt's default (stop/remove "no", create's "keep"/"no"/"yes", update-sys's "yes"), so
+/// the recorder fed Enter after them; only a real end of input shows Python's EOFError.
+/// Without that traceback, answer every further prompt with Enter.
+fn enter_after_answers(session: &mut Session, stderr: &str) {
+    if !stderr.contains("EOFError") {
         let mut input = session.stdin.take().unwrap_or_default();
         input.extend_from_slice(&b"\n".repeat(16));
         session.stdin = Some(input);
     }
-    Ok(session)
+}
+
+/// The images of the `["pull", IMAGE]` lines of the external commands.
+fn pulled_images(text: &str) -> Vec<String> {
+    let Some(at) = text.find(EXTERNAL_MARK) else {
+        return Vec::new();
+    };
+    text[at + EXTERNAL_MARK.len()..]
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Vec<String>>(l).ok())
+        .filter(|argv| argv.len() == 2 && argv[0] == "pull")
+        .map(|argv| argv[1].clone())
+        .collect()
+}
+
+const UPDATE_SYS_STDOUT: &str = "=== stdout ===\n";
+const UPDATE_SYS_STDERR: &str = "=== stderr (git's own progress) ===\n";
+const UPDATE_SYS_GITCONFIG: &str = "=== ~/.gitconfig afterwards ===";
+
+/// An `update_sys_*` transcript: `mlc.py` ran in a writable git clone of the installation
+/// whose remote was N batches of commits ahead (`# argv: … (… remote has N new commit(s)
+/// batch)`); no fixture, colour tokens as usual, git's stderr in full, then the user's
+/// `~/.gitconfig` (not compared).
+fn parse_update_sys(session: &mut Session, argv_line: &str, text: &str) -> Result<()> {
+    let comment = argv_line.split_once("    (").map_or("", |(_, c)| c);
+    let ahead = crate::checkout::ahead_from_comment(comment)
+        .ok_or_else(|| Error::msg("update-sys: no 'remote has N new commit(s)' in # argv:"))?;
+    let out_at = text
+        .find(UPDATE_SYS_STDOUT)
+        .ok_or_else(|| Error::msg("no '=== stdout ===' section"))?;
+    let header: Vec<&str> = text[..out_at].lines().collect();
+    let body = &text[out_at + UPDATE_SYS_STDOUT.len()..];
+    let err_at = body
+        .find(UPDATE_SYS_STDERR)
+        .ok_or_else(|| Error::msg("no '=== stderr (git's own progress) ===' section"))?;
+    let rest = &body[err_at + UPDATE_SYS_STDERR.len()..];
+    let stderr = rest.find(UPDATE_SYS_GITCONFIG).map_or(rest, |i| &rest[..i]);
+    session.stdin = Some(stdin_header(&header)?);
+    session.expected = Expected {
+        stdout: Some(detokenize(&body[..err_at])),
+        stderr: Some(stderr.to_owned()),
+        pty: None,
+        exit: ExpectedExit::Code(exit_header(&header)?),
+        stdout_rule: StreamRule::Exact,
+        stderr_rule: StreamRule::Exact,
+        fake_docker_lines: false,
+    };
+    session.mlc_checkout = Some(crate::checkout::Checkout { ahead });
+    enter_after_answers(session, stderr);
+    Ok(())
 }
 
 fn base_session(path: &Path, set: &str, name: &str, argv_line: &str) -> Result<Session> {
@@ -377,10 +443,40 @@ mod tests {
     }
 
     #[test]
-    fn update_sys_is_unsupported() {
+    fn update_sys_in_a_clone() {
         if let Some(s) = load("update_sys_force.txt") {
-            assert!(s.unsupported.is_some());
+            assert!(s.unsupported.is_none());
             assert_eq!(s.programs, ["mlc"]);
+            assert_eq!(
+                s.invocation,
+                Invocation::Argv(vec!["mlc".into(), "update-sys".into(), "-f".into()])
+            );
+            assert_eq!(s.mlc_checkout.as_ref().map(|c| c.ahead), Some(1));
+            let err = s.expected.stderr.as_deref().unwrap();
+            assert!(err.starts_with("From /srv/git/aime-mlc.git\n"));
+            assert!(!err.contains("gitconfig"));
+            assert!(s
+                .expected
+                .stdout
+                .as_deref()
+                .unwrap()
+                .contains("Fast-forward\n"));
+        }
+        if let Some(s) = load("update_sys_available_declined.txt") {
+            assert!(String::from_utf8_lossy(s.stdin.as_deref().unwrap()).starts_with("y\nn\n"));
+        }
+        if let Some(s) = load("update_sys_up_to_date.txt") {
+            assert_eq!(s.mlc_checkout.as_ref().map(|c| c.ahead), Some(0));
+        }
+    }
+
+    #[test]
+    fn pulls_that_succeeded() {
+        if let Some(s) = load("create_script_ok_cuda.txt") {
+            assert_eq!(s.pulls, ["aimehub/pytorch-2.5.0-cuda12.1"]);
+        }
+        if let Some(s) = load("create_script_pull_fails.txt") {
+            assert!(s.pulls.is_empty());
         }
     }
 

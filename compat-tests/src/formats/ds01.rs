@@ -180,6 +180,9 @@ pub fn parse(path: &Path, set: &str, text: &str) -> Result<Session> {
         apt: Some(fake_apt()),
         fake_nvidia_smi: true,
         recorded_secs: recorded_secs(text),
+        pulls: Vec::new(),
+        pull_digest_omitted: false,
+        mlc_checkout: None,
     })
 }
 

@@ -160,6 +160,9 @@ pub fn blank(path: &Path, set: &str, name: &str, format: Format) -> Session {
         apt: None,
         fake_nvidia_smi: false,
         recorded_secs: None,
+        pulls: Vec::new(),
+        pull_digest_omitted: false,
+        mlc_checkout: None,
     }
 }
 
