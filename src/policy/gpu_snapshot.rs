@@ -30,13 +30,14 @@
 //! fsynced, renamed over the old snapshot (readers see the old or the new
 //! one, never half of one).
 
+use super::fd::{self, fchmod, fstat};
 use super::gpus::{Gpu, Inventory, MigDevice};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -165,7 +166,7 @@ fn read_trusted(state_dir: &Path) -> Result<String, Rejected> {
     check_root_only(&dir, &dir_path, libc::S_IFDIR)?;
     let path = dir_path.join(SNAPSHOT_FILE);
     let name = c_string(SNAPSHOT_FILE.as_bytes()).map_err(Rejected::Damaged)?;
-    let fd = open_at(Some(&dir), &name, libc::O_RDONLY | libc::O_NONBLOCK, 0)
+    let fd = fd::open_at(Some(&dir), &name, libc::O_RDONLY | libc::O_NONBLOCK, 0)
         .map_err(|e| open_failure(e, &path))?;
     let st = check_root_only(&fd, &path, libc::S_IFREG)?;
     if st.st_size as u64 > MAX_SNAPSHOT_BYTES {
@@ -186,7 +187,7 @@ fn read_trusted(state_dir: &Path) -> Result<String, Rejected> {
 /// could swap the companion's directory), and must be root's or ours.
 fn check_state_dir(fd: &OwnedFd, path: &Path) -> Result<(), Rejected> {
     let st = fstat(fd).map_err(|e| Rejected::Damaged(format!("{}: {e}", path.display())))?;
-    if st.st_uid != 0 && st.st_uid != euid() {
+    if st.st_uid != 0 && st.st_uid != fd::euid() {
         return Err(Rejected::Untrusted(format!(
             "{} belongs to uid {}",
             path.display(),
@@ -235,7 +236,7 @@ fn check_root_only(fd: &OwnedFd, path: &Path, kind: libc::mode_t) -> Result<libc
 
 fn open_dir(at: Option<&OwnedFd>, name: &[u8], path: &Path) -> Result<OwnedFd, Rejected> {
     let c = c_string(name).map_err(Rejected::Damaged)?;
-    open_at(at, &c, libc::O_RDONLY | libc::O_DIRECTORY, 0).map_err(|e| open_failure(e, path))
+    fd::open_dir(at, &c).map_err(|e| open_failure(e, path))
 }
 
 /// A failed open as a reason: absent is [`Rejected::Missing`], a link (or
@@ -433,19 +434,19 @@ impl Publisher {
     /// trust nothing else.  A directory somebody else made, a link, or a
     /// state directory that is not root's is refused, never repaired.
     pub fn open(state_dir: &Path) -> Result<Publisher, String> {
-        if euid() != 0 {
+        if fd::euid() != 0 {
             return Err("must run as root (the commands trust only a snapshot root wrote)".into());
         }
         let top = open_state_dir(state_dir)?;
         let path = state_dir.join(SNAPSHOT_DIR);
         let name = c_string(SNAPSHOT_DIR.as_bytes())?;
-        // SAFETY: mkdirat on a NUL-terminated name relative to our fd.
-        let made = unsafe { libc::mkdirat(top.as_raw_fd(), name.as_ptr(), 0o755) } == 0;
-        if !made && last_errno() != Some(libc::EEXIST) {
-            return Err(io_message("create", &path, std::io::Error::last_os_error()));
+        match fd::mkdir_at(Some(&top), &name, 0o755) {
+            Err(e) if e.raw_os_error() != Some(libc::EEXIST) => {
+                return Err(io_message("create", &path, e))
+            }
+            _ => {}
         }
-        let dir = open_at(Some(&top), &name, libc::O_RDONLY | libc::O_DIRECTORY, 0)
-            .map_err(|e| io_message("open", &path, e))?;
+        let dir = fd::open_dir(Some(&top), &name).map_err(|e| io_message("open", &path, e))?;
         let st = fstat(&dir).map_err(|e| io_message("inspect", &path, e))?;
         if st.st_uid != 0 {
             return Err(format!(
@@ -471,47 +472,39 @@ impl Publisher {
         let tmp_c = c_string(tmp.as_bytes())?;
         let tmp_path = self.path.join(&tmp);
         // A leftover of a crashed run with our pid: ours to remove.
-        // SAFETY: unlinkat on a NUL-terminated name relative to our fd.
-        unsafe { libc::unlinkat(self.dir.as_raw_fd(), tmp_c.as_ptr(), 0) };
+        let _ = fd::unlink_at(&self.dir, &tmp_c);
         let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
-        let fd = open_at(Some(&self.dir), &tmp_c, flags, 0o644)
+        let fd = fd::open_at(Some(&self.dir), &tmp_c, flags, 0o644)
             .map_err(|e| io_message("create", &tmp_path, e))?;
         let written = write_synced(fd, snapshot.to_json().as_bytes())
             .map_err(|e| io_message("write", &tmp_path, e))
             .and_then(|()| self.rename_into_place(&tmp_c));
         if written.is_err() {
-            // SAFETY: as above.
-            unsafe { libc::unlinkat(self.dir.as_raw_fd(), tmp_c.as_ptr(), 0) };
+            let _ = fd::unlink_at(&self.dir, &tmp_c);
         }
         written
     }
 
     fn rename_into_place(&self, tmp: &CString) -> Result<(), String> {
         let target = c_string(SNAPSHOT_FILE.as_bytes())?;
-        let d = self.dir.as_raw_fd();
-        // SAFETY: renameat of NUL-terminated names within our directory.
-        if unsafe { libc::renameat(d, tmp.as_ptr(), d, target.as_ptr()) } != 0 {
-            let e = std::io::Error::last_os_error();
-            return Err(io_message("replace", &self.snapshot_path(), e));
-        }
+        fd::rename_at(&self.dir, tmp, &target)
+            .map_err(|e| io_message("replace", &self.snapshot_path(), e))?;
         // The rename itself survives a crash only once the directory is
         // synced; a failure here loses nothing that is not rewritten soon.
         // SAFETY: fsync on a descriptor we own.
-        unsafe { libc::fsync(d) };
+        unsafe { libc::fsync(self.dir.as_raw_fd()) };
         Ok(())
     }
 
     /// Remove the snapshot (the companion stops: no stale one left behind).
     pub fn withdraw(&self) -> Result<(), String> {
         let name = c_string(SNAPSHOT_FILE.as_bytes())?;
-        // SAFETY: unlinkat on a NUL-terminated name relative to our fd.
-        if unsafe { libc::unlinkat(self.dir.as_raw_fd(), name.as_ptr(), 0) } != 0
-            && last_errno() != Some(libc::ENOENT)
-        {
-            let e = std::io::Error::last_os_error();
-            return Err(io_message("remove", &self.snapshot_path(), e));
+        match fd::unlink_at(&self.dir, &name) {
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
+                Err(io_message("remove", &self.snapshot_path(), e))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -519,12 +512,11 @@ impl Publisher {
 /// layout when missing; root's, not a link, sticky if open to others.
 fn open_state_dir(path: &Path) -> Result<OwnedFd, String> {
     let c = c_string(path.as_os_str().as_bytes())?;
-    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
-    let fd = match open_at(None, &c, flags, 0) {
+    let fd = match fd::open_dir(None, &c) {
         Ok(fd) => fd,
         Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
             super::state_dir::prepare(path)?;
-            open_at(None, &c, flags, 0).map_err(|e| io_message("open", path, e))?
+            fd::open_dir(None, &c).map_err(|e| io_message("open", path, e))?
         }
         Err(e) => return Err(io_message("open", path, e)),
     };
@@ -553,16 +545,7 @@ fn write_synced(fd: OwnedFd, bytes: &[u8]) -> Result<(), std::io::Error> {
     file.sync_all()
 }
 
-// ---- descriptors ---------------------------------------------------------
-
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() }
-}
-
-fn last_errno() -> Option<i32> {
-    std::io::Error::last_os_error().raw_os_error()
-}
+// ---- descriptors (shared helpers in super::fd) ------------------------
 
 fn c_string(bytes: &[u8]) -> Result<CString, String> {
     CString::new(bytes).map_err(|_| "a path with a NUL byte".to_string())
@@ -576,45 +559,6 @@ fn io_message(what: &str, path: &Path, e: std::io::Error) -> String {
         ),
         _ => format!("cannot {what} {}: {e}", path.display()),
     }
-}
-
-/// `openat(dir, name, flags | O_NOFOLLOW | O_CLOEXEC)` (`dir` None: a path).
-fn open_at(
-    dir: Option<&OwnedFd>,
-    name: &CString,
-    flags: i32,
-    mode: libc::c_uint,
-) -> Result<OwnedFd, std::io::Error> {
-    let base = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
-    let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: openat on a NUL-terminated name; the descriptor is owned by
-    // the OwnedFd we wrap it in.
-    let fd = unsafe { libc::openat(base, name.as_ptr(), flags, mode) };
-    if fd < 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: a descriptor openat just returned to us.
-    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn fstat(fd: &OwnedFd) -> Result<libc::stat, std::io::Error> {
-    // SAFETY: fstat writes a stat struct into memory we own.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(fd.as_raw_fd(), &mut st) == 0 {
-            Ok(st)
-        } else {
-            Err(std::io::Error::last_os_error())
-        }
-    }
-}
-
-fn fchmod(fd: &OwnedFd, mode: libc::mode_t) -> Result<(), std::io::Error> {
-    // SAFETY: fchmod on a descriptor we own.
-    if unsafe { libc::fchmod(fd.as_raw_fd(), mode) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -644,7 +588,7 @@ mod tests {
     }
 
     fn is_root() -> bool {
-        euid() == 0
+        fd::euid() == 0
     }
 
     /// A fresh state directory (root's, 1777 like /run/ds01).

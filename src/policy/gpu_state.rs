@@ -27,7 +27,7 @@ pub const INTERFACES: [(&str, &str); 4] = [
     ("other", "OTHER (VS Code, Compose, etc.)"),
 ];
 
-/// Monitoring-stack containers, never "unmanaged".
+/// Monitoring-stack containers: never "unmanaged", never enforced upon.
 const INFRASTRUCTURE_PREFIXES: [&str; 5] = [
     "ds01-prometheus",
     "ds01-grafana",
@@ -781,10 +781,12 @@ impl Reader {
 }
 
 fn is_infrastructure(c: &Container) -> bool {
-    c.label(labels::PROTECTED) == "true"
-        || INFRASTRUCTURE_PREFIXES
-            .iter()
-            .any(|p| c.name.starts_with(p))
+    c.label(labels::PROTECTED) == "true" || is_monitoring_stack(&c.name)
+}
+
+/// Whether `name` is one of DS01's monitoring-stack containers (by prefix).
+pub fn is_monitoring_stack(name: &str) -> bool {
+    INFRASTRUCTURE_PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
 /// A slot that is a whole GPU: no `.` and not a raw `MIG-` UUID.

@@ -5,6 +5,7 @@
 //! through [`sources::Sources`].
 
 pub mod allocator;
+pub mod fd;
 pub mod gpu_snapshot;
 pub mod gpu_state;
 pub mod gpus;

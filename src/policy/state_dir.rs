@@ -23,9 +23,11 @@
 use std::ffi::CString;
 use std::fs::File;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
+
+use super::fd;
 
 pub const LOCK_FILE: &str = "gpu-allocator.lock";
 pub const QUEUE_DIR: &str = "queue";
@@ -48,59 +50,38 @@ pub struct Entry {
     pub text: String,
 }
 
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() }
-}
-
 fn c_name(name: &str) -> Result<CString, String> {
     CString::new(name).map_err(|_| format!("invalid name {name:?}"))
 }
 
-fn last_error(what: &str, path: &Path) -> String {
-    let e = std::io::Error::last_os_error();
+fn c_path(path: &Path) -> Result<CString, String> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())
+}
+
+/// A failed call on `path` as a message; a link is named as such.
+fn os_error(what: &str, path: &Path, e: std::io::Error) -> String {
     match e.raw_os_error() {
-        Some(libc::ELOOP) => {
-            return format!("{} is a symbolic link; refusing to use it", path.display())
-        }
-        Some(libc::ENOTDIR) => {
-            return format!(
-                "{} is a symbolic link or not a directory; refusing to use it",
-                path.display()
-            )
-        }
-        _ => {}
-    }
-    format!("cannot {what} {}: {e}", path.display())
-}
-
-/// Whether the last call failed because the name does not exist (only
-/// then is anything made in its place).
-fn absent() -> bool {
-    std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT)
-}
-
-fn fstat(fd: &OwnedFd) -> Result<libc::stat, std::io::Error> {
-    // SAFETY: fstat writes a stat struct into memory we own.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        if libc::fstat(fd.as_raw_fd(), &mut st) == 0 {
-            Ok(st)
-        } else {
-            Err(std::io::Error::last_os_error())
-        }
+        Some(libc::ELOOP) => format!("{} is a symbolic link; refusing to use it", path.display()),
+        Some(libc::ENOTDIR) => format!(
+            "{} is a symbolic link or not a directory; refusing to use it",
+            path.display()
+        ),
+        _ => format!("cannot {what} {}: {e}", path.display()),
     }
 }
 
-/// `openat(dir, name, flags)` (`dir` None: an absolute or relative path).
-fn open_at(dir: Option<&OwnedFd>, name: &CString, flags: i32, mode: u32) -> Option<OwnedFd> {
-    let base = dir.map_or(libc::AT_FDCWD, |d| d.as_raw_fd());
-    let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: openat on a NUL-terminated name; the descriptor is owned
-    // by the OwnedFd we wrap it in.
-    let fd = unsafe { libc::openat(base, name.as_ptr(), flags, mode) };
-    // SAFETY: a descriptor openat just returned to us.
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+/// Whether a call failed because the name does not exist (only then is
+/// anything made in its place).
+fn absent(e: &std::io::Error) -> bool {
+    e.raw_os_error() == Some(libc::ENOENT)
+}
+
+fn inspect(fd: &OwnedFd, path: &Path) -> Result<libc::stat, String> {
+    fd::fstat(fd).map_err(|e| format!("cannot inspect {}: {e}", path.display()))
+}
+
+fn fchmod(fd: &OwnedFd, mode: libc::mode_t, path: &Path) -> Result<(), String> {
+    fd::fchmod(fd, mode).map_err(|e| os_error("set the mode of", path, e))
 }
 
 impl StateDir {
@@ -108,30 +89,25 @@ impl StateDir {
     /// one (with its layout); another user may create only a private one
     /// of their own, when `may_create` (no system configuration).
     pub fn open(path: &Path, may_create: bool) -> Result<StateDir, String> {
-        let c =
-            CString::new(path.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())?;
-        let flags = libc::O_RDONLY | libc::O_DIRECTORY;
-        let fd = match open_at(None, &c, flags, 0) {
-            Some(fd) => fd,
-            None if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT)
-                && (euid() == 0 || may_create) =>
-            {
+        let c = c_path(path)?;
+        let fd = match fd::open_dir(None, &c) {
+            Ok(fd) => fd,
+            Err(e) if absent(&e) && (fd::euid() == 0 || may_create) => {
                 prepare(path)?;
-                open_at(None, &c, flags, 0).ok_or_else(|| last_error("open", path))?
+                fd::open_dir(None, &c).map_err(|e| os_error("open", path, e))?
             }
-            None => return Err(last_error("open", path)),
+            Err(e) => return Err(os_error("open", path, e)),
         };
-        let dir = StateDir::checked(fd, path.to_path_buf(), None)?;
-        Ok(dir)
+        StateDir::checked(fd, path.to_path_buf(), None)
     }
 
     /// Check ownership and mode of an opened directory.  `parent_root`:
     /// the parent is root's, so this one must be root's too.
     fn checked(fd: OwnedFd, path: PathBuf, parent_root: Option<bool>) -> Result<StateDir, String> {
-        let st = fstat(&fd).map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+        let st = inspect(&fd, &path)?;
         let owner_ok = match parent_root {
             Some(true) => st.st_uid == 0,
-            _ => st.st_uid == 0 || st.st_uid == euid(),
+            _ => st.st_uid == 0 || st.st_uid == fd::euid(),
         };
         if !owner_ok {
             return Err(format!(
@@ -163,31 +139,26 @@ impl StateDir {
     pub fn subdir(&self, name: &str) -> Result<StateDir, String> {
         let path = self.path.join(name);
         let c = c_name(name)?;
-        let fd = match open_at(Some(&self.fd), &c, libc::O_RDONLY | libc::O_DIRECTORY, 0) {
-            Some(fd) => fd,
-            None if !absent() => return Err(last_error("open", &path)),
-            None if self.may_create() => {
+        let fd = match fd::open_dir(Some(&self.fd), &c) {
+            Ok(fd) => fd,
+            Err(e) if !absent(&e) => return Err(os_error("open", &path, e)),
+            Err(_) if self.may_create() => {
                 self.make_dir(&c, &path)?;
-                open_at(Some(&self.fd), &c, libc::O_RDONLY | libc::O_DIRECTORY, 0)
-                    .ok_or_else(|| last_error("open", &path))?
+                fd::open_dir(Some(&self.fd), &c).map_err(|e| os_error("open", &path, e))?
             }
-            None => return Err(missing(&path)),
+            Err(_) => return Err(missing(&path)),
         };
         StateDir::checked(fd, path, Some(self.root_owned))
     }
 
     /// Whether this process may add the layout's parts here.
     fn may_create(&self) -> bool {
-        euid() == 0 || !self.root_owned
+        fd::euid() == 0 || !self.root_owned
     }
 
     fn make_dir(&self, c: &CString, path: &Path) -> Result<(), String> {
-        // SAFETY: mkdirat on a NUL-terminated name relative to our fd.
-        if unsafe { libc::mkdirat(self.fd.as_raw_fd(), c.as_ptr(), 0o700) } != 0 {
-            return Err(last_error("create", path));
-        }
-        let fd = open_at(Some(&self.fd), c, libc::O_RDONLY | libc::O_DIRECTORY, 0)
-            .ok_or_else(|| last_error("open", path))?;
+        fd::mkdir_at(Some(&self.fd), c, 0o700).map_err(|e| os_error("create", path, e))?;
+        let fd = fd::open_dir(Some(&self.fd), c).map_err(|e| os_error("open", path, e))?;
         fchmod(&fd, 0o1777, path)
     }
 
@@ -195,13 +166,13 @@ impl StateDir {
     pub fn lock_file(&self) -> Result<File, String> {
         let path = self.path.join(LOCK_FILE);
         let c = c_name(LOCK_FILE)?;
-        let fd = match open_at(Some(&self.fd), &c, libc::O_RDONLY, 0) {
-            Some(fd) => fd,
-            None if !absent() => return Err(last_error("open", &path)),
-            None if self.may_create() => self.create_lock(&c, &path)?,
-            None => return Err(missing(&path)),
+        let fd = match fd::open_at(Some(&self.fd), &c, libc::O_RDONLY, 0) {
+            Ok(fd) => fd,
+            Err(e) if !absent(&e) => return Err(os_error("open", &path, e)),
+            Err(_) if self.may_create() => self.create_lock(&c, &path)?,
+            Err(_) => return Err(missing(&path)),
         };
-        let st = fstat(&fd).map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+        let st = inspect(&fd, &path)?;
         if st.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(format!("{} is not a regular file", path.display()));
         }
@@ -217,14 +188,14 @@ impl StateDir {
 
     fn create_lock(&self, c: &CString, path: &Path) -> Result<OwnedFd, String> {
         let flags = libc::O_RDONLY | libc::O_CREAT | libc::O_EXCL;
-        match open_at(Some(&self.fd), c, flags, 0o644) {
-            Some(fd) => {
+        match fd::open_at(Some(&self.fd), c, flags, 0o644) {
+            Ok(fd) => {
                 fchmod(&fd, 0o644, path)?;
                 Ok(fd)
             }
             // Another process made it meanwhile.
-            None => open_at(Some(&self.fd), c, libc::O_RDONLY, 0)
-                .ok_or_else(|| last_error("open", path)),
+            Err(_) => fd::open_at(Some(&self.fd), c, libc::O_RDONLY, 0)
+                .map_err(|e| os_error("open", path, e)),
         }
     }
 
@@ -233,8 +204,8 @@ impl StateDir {
         let path = self.path.join(name);
         let c = c_name(name)?;
         let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
-        let fd =
-            open_at(Some(&self.fd), &c, flags, 0o644).ok_or_else(|| last_error("create", &path))?;
+        let fd = fd::open_at(Some(&self.fd), &c, flags, 0o644)
+            .map_err(|e| os_error("create", &path, e))?;
         let mut file = File::from(fd);
         std::io::Write::write_all(&mut file, text.as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -243,26 +214,12 @@ impl StateDir {
     /// Remove an entry of ours (the sticky bit stops anybody else's).
     pub fn remove_entry(&self, name: &str) -> Result<(), String> {
         let c = c_name(name)?;
-        // SAFETY: unlinkat on a NUL-terminated name relative to our fd.
-        if unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), 0) } != 0 {
-            return Err(last_error("remove", &self.path.join(name)));
-        }
-        Ok(())
+        fd::unlink_at(&self.fd, &c).map_err(|e| os_error("remove", &self.path.join(name), e))
     }
 
-    /// The names in this directory (listed through our descriptor, so a
-    /// directory swapped in meanwhile is not the one read).
+    /// The names in this directory (listed through our descriptor).
     pub fn names(&self) -> Result<Vec<String>, String> {
-        let listing = PathBuf::from(format!("/proc/self/fd/{}", self.fd.as_raw_fd()));
-        let entries = std::fs::read_dir(&listing)
-            .map_err(|e| format!("cannot list {}: {e}", self.path.display()))?;
-        let mut names = Vec::new();
-        for e in entries {
-            let e = e.map_err(|e| format!("cannot list {}: {e}", self.path.display()))?;
-            names.push(e.file_name().to_string_lossy().into_owned());
-        }
-        names.sort();
-        Ok(names)
+        fd::names(&self.fd).map_err(|e| format!("cannot list {}: {e}", self.path.display()))
     }
 
     /// Read one entry: a regular file of at most 4 KiB, not a link; its
@@ -270,9 +227,9 @@ impl StateDir {
     pub fn read_entry(&self, name: &str) -> Result<Entry, String> {
         let path = self.path.join(name);
         let c = c_name(name)?;
-        let fd = open_at(Some(&self.fd), &c, libc::O_RDONLY | libc::O_NONBLOCK, 0)
-            .ok_or_else(|| last_error("open", &path))?;
-        let st = fstat(&fd).map_err(|e| format!("cannot inspect {}: {e}", path.display()))?;
+        let fd = fd::open_at(Some(&self.fd), &c, libc::O_RDONLY | libc::O_NONBLOCK, 0)
+            .map_err(|e| os_error("open", &path, e))?;
+        let st = inspect(&fd, &path)?;
         if st.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(format!("{} is not a regular file", path.display()));
         }
@@ -292,14 +249,6 @@ impl StateDir {
     }
 }
 
-fn fchmod(fd: &OwnedFd, mode: u32, path: &Path) -> Result<(), String> {
-    // SAFETY: fchmod on a descriptor we own.
-    if unsafe { libc::fchmod(fd.as_raw_fd(), mode) } != 0 {
-        return Err(last_error("set the mode of", path));
-    }
-    Ok(())
-}
-
 fn missing(path: &Path) -> String {
     format!(
         "{} is missing: the ds01 package creates it (systemd-tmpfiles --create, or ds01 prepare-state)",
@@ -315,17 +264,16 @@ pub fn prepare(path: &Path) -> Result<(), String> {
         std::fs::create_dir_all(parent)
             .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
-    let c = CString::new(path.as_os_str().as_bytes()).map_err(|_| "invalid path".to_string())?;
-    // SAFETY: mkdir on a NUL-terminated path; EEXIST is fine.
-    if unsafe { libc::mkdir(c.as_ptr(), 0o700) } == 0 {
-        let fd = open_at(None, &c, libc::O_RDONLY | libc::O_DIRECTORY, 0)
-            .ok_or_else(|| last_error("open", path))?;
-        fchmod(&fd, 0o1777, path)?;
-    } else if std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
-        return Err(last_error("create", path));
+    let c = c_path(path)?;
+    match fd::mkdir_at(None, &c, 0o700) {
+        Ok(()) => {
+            let fd = fd::open_dir(None, &c).map_err(|e| os_error("open", path, e))?;
+            fchmod(&fd, 0o1777, path)?;
+        }
+        Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
+        Err(e) => return Err(os_error("create", path, e)),
     }
-    let fd = open_at(None, &c, libc::O_RDONLY | libc::O_DIRECTORY, 0)
-        .ok_or_else(|| last_error("open", path))?;
+    let fd = fd::open_dir(None, &c).map_err(|e| os_error("open", path, e))?;
     let dir = StateDir::checked(fd, path.to_path_buf(), None)?;
     dir.lock_file()?;
     dir.subdir(QUEUE_DIR)?;
@@ -352,7 +300,7 @@ mod tests {
         r.create_entry("r.1", "hello\n").expect("create");
         assert!(r.create_entry("r.1", "again").is_err(), "O_EXCL");
         let e = r.read_entry("r.1").expect("read");
-        assert_eq!((e.text.as_str(), e.uid), ("hello\n", euid()));
+        assert_eq!((e.text.as_str(), e.uid), ("hello\n", fd::euid()));
         assert_eq!(r.names().expect("names"), vec!["r.1".to_string()]);
         r.remove_entry("r.1").expect("remove");
         let _ = std::fs::remove_dir_all(&p);

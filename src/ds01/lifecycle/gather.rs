@@ -10,21 +10,12 @@ use super::KEEP_MARKER;
 use crate::engine::{Engine, EngineError};
 use crate::model::labels;
 use crate::model::time::parse_rfc3339;
-use crate::policy::gpu_state::{gpu_access, Container};
+use crate::policy::gpu_state::{gpu_access, is_monitoring_stack, Container};
 use crate::policy::gpus::Inventory;
 use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
 
 /// Inspections in flight at once.
 const INSPECT_AT_ONCE: usize = 16;
-
-/// Monitoring-stack containers, never enforced upon.
-const INFRASTRUCTURE_PREFIXES: [&str; 5] = [
-    "ds01-prometheus",
-    "ds01-grafana",
-    "ds01-alertmanager",
-    "ds01-dcgm-exporter",
-    "ds01-node-exporter",
-];
 
 /// Every tracked container, inspected (newest first).
 pub fn containers(engine: &Engine) -> Result<Vec<ContainerInspectResponse>, EngineError> {
@@ -49,12 +40,12 @@ pub fn any_devices(list: &[ContainerInspectResponse]) -> bool {
         .any(|r| !Container::from_inspect(r.clone()).device_ids().is_empty())
 }
 
+/// Marked protected or monitoring, or a monitoring-stack container:
+/// never enforced upon.
 fn protected(c: &Container) -> bool {
     c.label(labels::PROTECTED) == "true"
         || c.label("ds01.monitoring") == "true"
-        || INFRASTRUCTURE_PREFIXES
-            .iter()
-            .any(|p| c.name.starts_with(p))
+        || is_monitoring_stack(&c.name)
 }
 
 /// The facts of one container; the keep marker is asked of the engine

@@ -67,8 +67,7 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
         dry_run: m.flag("dry_run"),
         json: m.flag("json"),
     };
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 && ctx.settings.system_configured {
+    if crate::policy::fd::euid() != 0 && ctx.settings.system_configured {
         return Err(Failure::stderr(
             1,
             format!("{NAME}: must be run as root (it acts on every user's containers)\n"),

@@ -5,10 +5,11 @@
 //! record that is damaged is dropped (and said so), never read as idle.
 
 use super::plan::Streak;
+use crate::policy::fd;
 use std::collections::BTreeMap;
 use std::ffi::CString;
 use std::io::Read;
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
@@ -20,17 +21,11 @@ pub struct StreakStore {
     path: PathBuf,
 }
 
-fn euid() -> u32 {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() }
-}
-
 fn cstr(bytes: &[u8]) -> Result<CString, String> {
     CString::new(bytes).map_err(|_| "invalid name".to_string())
 }
 
-fn os_error(what: &str, path: &Path) -> String {
-    let e = std::io::Error::last_os_error();
+fn os_error(what: &str, path: &Path, e: std::io::Error) -> String {
     if e.raw_os_error() == Some(libc::ELOOP) || e.raw_os_error() == Some(libc::ENOTDIR) {
         return format!(
             "{} is a symbolic link or not a directory: refusing to use it",
@@ -38,22 +33,6 @@ fn os_error(what: &str, path: &Path) -> String {
         );
     }
     format!("cannot {what} {}: {e}", path.display())
-}
-
-fn open_at(dir: libc::c_int, name: &CString, flags: i32, mode: u32) -> Option<OwnedFd> {
-    let flags = flags | libc::O_NOFOLLOW | libc::O_CLOEXEC;
-    // SAFETY: openat on a NUL-terminated name; the descriptor is wrapped.
-    let fd = unsafe { libc::openat(dir, name.as_ptr(), flags, mode) };
-    // SAFETY: a descriptor openat just returned.
-    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
-}
-
-fn fstat(fd: &OwnedFd) -> Option<libc::stat> {
-    // SAFETY: fstat writes into a stat struct we own.
-    unsafe {
-        let mut st: libc::stat = std::mem::zeroed();
-        (libc::fstat(fd.as_raw_fd(), &mut st) == 0).then_some(st)
-    }
 }
 
 impl StreakStore {
@@ -68,28 +47,24 @@ impl StreakStore {
         let path = state_dir.join(DIR);
         let name = cstr(DIR.as_bytes())?;
         if create {
-            // SAFETY: mkdirat on a NUL-terminated name relative to our fd.
-            let made = unsafe { libc::mkdirat(top.as_raw_fd(), name.as_ptr(), 0o700) } == 0;
-            if !made && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
-                return Err(os_error("create", &path));
+            match fd::mkdir_at(Some(&top), &name, 0o700) {
+                Err(e) if e.raw_os_error() != Some(libc::EEXIST) => {
+                    return Err(os_error("create", &path, e))
+                }
+                _ => {}
             }
         }
-        let flags = libc::O_RDONLY | libc::O_DIRECTORY;
-        let fd = match open_at(top.as_raw_fd(), &name, flags, 0) {
-            Some(fd) => fd,
-            None if !create
-                && std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT) =>
-            {
-                return Ok(None)
-            }
-            None => return Err(os_error("open", &path)),
+        let fd = match fd::open_dir(Some(&top), &name) {
+            Ok(fd) => fd,
+            Err(e) if !create && e.raw_os_error() == Some(libc::ENOENT) => return Ok(None),
+            Err(e) => return Err(os_error("open", &path, e)),
         };
-        let st = fstat(&fd).ok_or_else(|| os_error("inspect", &path))?;
-        if st.st_uid != euid() || st.st_mode & 0o077 != 0 {
+        let st = fd::fstat(&fd).map_err(|e| os_error("inspect", &path, e))?;
+        if st.st_uid != fd::euid() || st.st_mode & 0o077 != 0 {
             return Err(format!(
                 "{} must be {}'s with mode 0700 (it is uid {}, mode {:o}): refusing to use it",
                 path.display(),
-                if euid() == 0 { "root" } else { "this user" },
+                if fd::euid() == 0 { "root" } else { "this user" },
                 st.st_uid,
                 st.st_mode & 0o7777
             ));
@@ -126,29 +101,15 @@ impl StreakStore {
     }
 
     fn names(&self) -> Result<Vec<String>, String> {
-        let listing = PathBuf::from(format!("/proc/self/fd/{}", self.fd.as_raw_fd()));
-        let entries = std::fs::read_dir(&listing)
-            .map_err(|e| format!("cannot list {}: {e}", self.path.display()))?;
-        let mut names = Vec::new();
-        for e in entries {
-            let e = e.map_err(|e| format!("cannot list {}: {e}", self.path.display()))?;
-            names.push(e.file_name().to_string_lossy().into_owned());
-        }
-        names.sort();
-        Ok(names)
+        fd::names(&self.fd).map_err(|e| format!("cannot list {}: {e}", self.path.display()))
     }
 
     fn read(&self, name: &str) -> Result<Streak, String> {
         let c = cstr(name.as_bytes())?;
-        let fd = open_at(
-            self.fd.as_raw_fd(),
-            &c,
-            libc::O_RDONLY | libc::O_NONBLOCK,
-            0,
-        )
-        .ok_or_else(|| os_error("open", &self.path.join(name)))?;
-        let st = fstat(&fd).ok_or("cannot inspect it")?;
-        if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_uid != euid() {
+        let fd = fd::open_at(Some(&self.fd), &c, libc::O_RDONLY | libc::O_NONBLOCK, 0)
+            .map_err(|e| os_error("open", &self.path.join(name), e))?;
+        let st = fd::fstat(&fd).map_err(|_| "cannot inspect it".to_string())?;
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG || st.st_uid != fd::euid() {
             return Err("not a regular file of ours".into());
         }
         let mut text = String::new();
@@ -168,50 +129,44 @@ impl StreakStore {
         let c_tmp = cstr(tmp.as_bytes())?;
         let _ = self.remove(&tmp);
         let flags = libc::O_WRONLY | libc::O_CREAT | libc::O_EXCL;
-        let fd = open_at(self.fd.as_raw_fd(), &c_tmp, flags, 0o600)
-            .ok_or_else(|| os_error("create", &self.path.join(&tmp)))?;
+        let fd = fd::open_at(Some(&self.fd), &c_tmp, flags, 0o600)
+            .map_err(|e| os_error("create", &self.path.join(&tmp), e))?;
         let mut file = std::fs::File::from(fd);
         std::io::Write::write_all(&mut file, format(streak).as_bytes())
             .map_err(|e| format!("cannot write {}: {e}", self.path.join(&tmp).display()))?;
         let c_id = cstr(id.as_bytes())?;
-        let dir = self.fd.as_raw_fd();
-        // SAFETY: renameat between two NUL-terminated names in our directory.
-        if unsafe { libc::renameat(dir, c_tmp.as_ptr(), dir, c_id.as_ptr()) } != 0 {
-            return Err(os_error("replace", &self.path.join(id)));
-        }
-        Ok(())
+        fd::rename_at(&self.fd, &c_tmp, &c_id)
+            .map_err(|e| os_error("replace", &self.path.join(id), e))
     }
 
     /// Forget `name`'s record (absent is fine).
     pub fn remove(&self, name: &str) -> Result<(), String> {
         let c = cstr(name.as_bytes())?;
-        // SAFETY: unlinkat on a NUL-terminated name relative to our fd.
-        if unsafe { libc::unlinkat(self.fd.as_raw_fd(), c.as_ptr(), 0) } != 0
-            && std::io::Error::last_os_error().raw_os_error() != Some(libc::ENOENT)
-        {
-            return Err(os_error("remove", &self.path.join(name)));
+        match fd::unlink_at(&self.fd, &c) {
+            Err(e) if e.raw_os_error() != Some(libc::ENOENT) => {
+                Err(os_error("remove", &self.path.join(name), e))
+            }
+            _ => Ok(()),
         }
-        Ok(())
     }
 }
 
 /// The state directory, opened without following a link: root's or ours.
 fn open_top(state_dir: &Path, create: bool) -> Result<Option<OwnedFd>, String> {
     let c = cstr(state_dir.as_os_str().as_bytes())?;
-    let flags = libc::O_RDONLY | libc::O_DIRECTORY;
-    let fd = match open_at(libc::AT_FDCWD, &c, flags, 0) {
-        Some(fd) => fd,
-        None if std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT) => {
+    let fd = match fd::open_dir(None, &c) {
+        Ok(fd) => fd,
+        Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
             if !create {
                 return Ok(None);
             }
             crate::policy::state_dir::prepare(state_dir)?;
-            open_at(libc::AT_FDCWD, &c, flags, 0).ok_or_else(|| os_error("open", state_dir))?
+            fd::open_dir(None, &c).map_err(|e| os_error("open", state_dir, e))?
         }
-        None => return Err(os_error("open", state_dir)),
+        Err(e) => return Err(os_error("open", state_dir, e)),
     };
-    let st = fstat(&fd).ok_or_else(|| os_error("inspect", state_dir))?;
-    if st.st_uid != 0 && st.st_uid != euid() {
+    let st = fd::fstat(&fd).map_err(|e| os_error("inspect", state_dir, e))?;
+    if st.st_uid != 0 && st.st_uid != fd::euid() {
         return Err(format!(
             "{} belongs to uid {}, not to root: refusing to use it",
             state_dir.display(),
