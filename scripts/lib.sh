@@ -31,3 +31,23 @@ build_release() {
     (cd "$ROOT_DIR" && cargo build --release -p ds01 --locked)
     file "$RELEASE_BIN" | grep -q 'static' || die "$RELEASE_BIN is not statically linked"
 }
+
+# cargo-deb builds the .deb (packaging/build-deb); installed once, in a
+# target directory of its own so that it never touches ours.
+need_cargo_deb() {
+    command -v cargo-deb >/dev/null && return 0
+    say "installing cargo-deb (cargo install --locked; a few minutes)"
+    CARGO_TARGET_DIR=$ROOT_DIR/target/cargo-deb-build cargo install cargo-deb --locked --quiet
+    rm -rf "$ROOT_DIR/target/cargo-deb-build"
+}
+
+# What packaging/test-install needs: a Debian root (mmdebstrap), lintian.
+need_package_test_tools() {
+    local missing=()
+    command -v mmdebstrap >/dev/null || missing+=(mmdebstrap)
+    command -v lintian >/dev/null || missing+=(lintian)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
