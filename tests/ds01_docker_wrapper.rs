@@ -181,6 +181,24 @@ fn another_users_containers_are_refused_the_rest_passes_unchanged() {
     let protected = "Error: Container 'dsdw-infra' is protected infrastructure.\n\
                      Admin access required. Contact system administrator.\n";
     refused(&s, ALICE, &[], &["rm", "dsdw-infra"], protected);
+    // Nor may a user make a container that enforcement leaves alone.
+    let admin_only = |what: &str| format!("Permission denied: {what} is for administrators only\n");
+    for (args, what) in [
+        (
+            &["run", "-d", "-lds01.protected=true", "busybox"][..],
+            "a protected or monitoring label",
+        ),
+        (
+            &["create", "--label-file", "/dev/null", "busybox"],
+            "--label-file",
+        ),
+        (
+            &["run", "--cgroup-parent=/", "busybox"],
+            "a cgroup parent other than your slice",
+        ),
+    ] {
+        refused(&s, ALICE, &[], args, &admin_only(what));
+    }
     // Reading a protected container of one's own, one's own containers,
     // unknown names and everything that names no container: unchanged.
     passed_unchanged(&s, Some(ALICE), &["logs", "dsdw-infra"]);

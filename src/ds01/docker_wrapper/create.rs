@@ -8,6 +8,7 @@ use super::Caller;
 use crate::context::Ctx;
 use crate::error::Failure;
 use crate::policy::allocator::Allocator;
+use crate::policy::gpu_state::is_monitoring_stack;
 use crate::policy::sources::Sources;
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -30,6 +31,8 @@ pub fn prepare(
     let given = argv::labels(opts);
     let user = effective_user(ctx, caller);
     let owner = owner(caller, &user, &given)?;
+    let own_slice = slice(ctx, &user);
+    refuse_admin_only(caller, opts, &own_slice)?;
     if !caller.admin {
         super::quota::check_memory(ctx, &user, opts)?;
     }
@@ -39,7 +42,7 @@ pub fn prepare(
         .iter()
         .any(|a| a == "--cgroup-parent" || a.starts_with("--cgroup-parent="))
     {
-        inject.push(format!("--cgroup-parent={}", slice(ctx, &user)));
+        inject.push(format!("--cgroup-parent={own_slice}"));
     }
     if argv::label_value(&given, crate::model::labels::USER).is_none() {
         inject.extend(["--label".to_string(), format!("ds01.user={owner}")]);
@@ -93,6 +96,42 @@ fn owner(caller: &Caller, user: &str, given: &[String]) -> Result<String, Failur
         return Ok(user.to_string());
     }
     Ok(named.or(folder).unwrap_or_else(|| user.to_string()))
+}
+
+/// Labels that take a container out of lifecycle enforcement and out of
+/// its owner's hands (`ds01-lifecycle` leaves such containers alone).
+const ADMIN_LABELS: [&str; 2] = ["ds01.protected", "ds01.monitoring"];
+
+/// Refuse a non-administrator what would let a container escape the
+/// limits: a protected or monitoring label (looked for in every argument,
+/// so that no spelling of `-l` slips through), a label file (its labels
+/// cannot be checked before the CLI reads it), a monitoring-stack name,
+/// or a cgroup parent other than the caller's own slice.
+fn refuse_admin_only(caller: &Caller, opts: &[String], own_slice: &str) -> Result<(), Failure> {
+    if caller.admin {
+        return Ok(());
+    }
+    let label = opts
+        .iter()
+        .any(|a| ADMIN_LABELS.iter().any(|l| a.contains(l)));
+    let label_file = opts
+        .iter()
+        .any(|a| a == "--label-file" || a.starts_with("--label-file="));
+    let names = argv::values_of(opts, &["--name"]);
+    let monitoring_name = names.iter().any(|n| is_monitoring_stack(n));
+    let parents = argv::values_of(opts, &["--cgroup-parent"]);
+    let other_parent = parents.iter().any(|p| p != own_slice);
+    let what = match (label, label_file, monitoring_name, other_parent) {
+        (true, ..) => "a protected or monitoring label",
+        (_, true, ..) => "--label-file",
+        (_, _, true, _) => "a monitoring-stack container name",
+        (.., true) => "a cgroup parent other than your slice",
+        _ => return Ok(()),
+    };
+    Err(Failure::stderr(
+        1,
+        format!("Permission denied: {what} is for administrators only\n"),
+    ))
 }
 
 /// `ds01-<group>-<sanitized user>.slice` (group `student` without a
@@ -253,5 +292,48 @@ fn classify(reason: String) -> Refusal {
 fn notice(ctx: &mut Ctx, uuids: &str, kind: &str) {
     if std::io::stdout().is_terminal() {
         ctx.err(&super::boxes::gpu_notice(uuids, kind));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    fn refused(admin: bool, opts: &[&str]) -> bool {
+        let caller = Caller {
+            name: "bob".into(),
+            uid: 2002,
+            admin,
+        };
+        refuse_admin_only(&caller, &v(opts), "ds01-student-bob.slice").is_err()
+    }
+
+    #[test]
+    fn a_user_cannot_take_a_container_out_of_enforcement() {
+        for opts in [
+            &["--label", "ds01.protected=true"][..],
+            &["-lds01.monitoring=true"],
+            &["--label=ds01.protected=true"],
+            &["--label-file", "mine"],
+            &["--label-file=mine"],
+            &["--name", "ds01-prometheus-x"],
+            &["--cgroup-parent=ds01-admin-root.slice"],
+            &["--cgroup-parent", "/"],
+        ] {
+            assert!(refused(false, opts), "{opts:?}");
+            assert!(!refused(true, opts), "admin: {opts:?}");
+        }
+        for opts in [
+            &["--label", "ds01.user=bob"][..],
+            &["--name", "bobs-prometheus"],
+            &["--cgroup-parent", "ds01-student-bob.slice"],
+            &["-e", "X=1"],
+        ] {
+            assert!(!refused(false, opts), "{opts:?}");
+        }
     }
 }
