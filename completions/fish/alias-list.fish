@@ -1,0 +1,6 @@
+complete -c alias-list -l full -d 'Every section: user, inside-container, admin, your aliases, links.'
+complete -c alias-list -l inside-container -l inside -d 'What to use inside a container (the default in one).'
+complete -c alias-list -l admin -d 'The administrators\' and internal commands.'
+complete -c alias-list -l symlinks -d 'The command links in /usr/local/bin that lead to ds01.'
+complete -c alias-list -l atomic -d 'Only the single-step container and image commands.'
+complete -c alias-list -s h -l help -l info -d 'Print this help and exit.'

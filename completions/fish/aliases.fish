@@ -1,0 +1,6 @@
+complete -c aliases -l full -d 'Every section: user, inside-container, admin, your aliases, links.'
+complete -c aliases -l inside-container -l inside -d 'What to use inside a container (the default in one).'
+complete -c aliases -l admin -d 'The administrators\' and internal commands.'
+complete -c aliases -l symlinks -d 'The command links in /usr/local/bin that lead to ds01.'
+complete -c aliases -l atomic -d 'Only the single-step container and image commands.'
+complete -c aliases -s h -l help -l info -d 'Print this help and exit.'

@@ -1,0 +1,1 @@
+complete -c get-limits -s v -l verbose -d 'Also show the task (process) limit.'
