@@ -12,12 +12,13 @@ use super::spec::{Action, OptionSpec, ToolSpec, Unknown};
 use crate::error::Failure;
 use crate::ui::ds01::{self as term, expand};
 
-/// What the command line asks for.
+/// What the command line asks for: a page to print (stdout, exit 0), or
+/// the run, as `parse` reads it (`Matches`) or as a command's own reader
+/// types it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
-    /// A help page (stdout, exit 0).
+pub enum Parsed<T = Matches> {
     Help(String),
-    Run(Matches),
+    Run(T),
 }
 
 /// Parse `args` by `spec`; a refusal is the failure to report.
@@ -95,10 +96,17 @@ fn missing_value(spec: &ToolSpec, name: &str) -> Failure {
 
 /// The page `option` shows: its own page of the spec, or the help.
 fn page(spec: &ToolSpec, option: &OptionSpec) -> String {
-    match option.page.as_ref().and_then(|key| spec.pages.get(key)) {
-        Some(text) => expand(text),
-        None => help(spec),
-    }
+    option
+        .page
+        .as_ref()
+        .map_or_else(|| help(spec), |key| spec_page(spec, key))
+}
+
+/// The spec's page `key` (`info`, `concepts`), or the help when it has none.
+pub fn spec_page(spec: &ToolSpec, key: &str) -> String {
+    spec.pages
+        .get(key)
+        .map_or_else(|| help(spec), |text| expand(text))
 }
 
 /// The help page: the title, the original's usage block, the options

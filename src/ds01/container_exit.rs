@@ -2,7 +2,7 @@
 //! container (reference §3.9).  Read only: the caller's lifecycle limits
 //! are the one thing it looks up.
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
@@ -35,12 +35,8 @@ impl Lifecycle {
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool("container-exit").map_err(|e| Failure::stderr(70, e))?;
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     let guided = m.flag("guided");
     if guided {

@@ -7,7 +7,7 @@
 //! original died under `set -e`; here it falls back to the stopped ones,
 //! and says `No containers to retire.` (exit 0) when there are none.
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::Ctx;
 use crate::ds01::owned::{self, Which};
@@ -29,12 +29,8 @@ pub struct Options {
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool("container-retire").map_err(|e| Failure::stderr(70, e))?;
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     let names: Vec<String> = m.positionals.iter().flatten().cloned().collect();
     if names.len() > 1 {

@@ -11,7 +11,7 @@
 //!
 //! The figures ([`Usage`], [`Figures`]) are also `mlc-stats`'s.
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec::{self, ToolSpec};
 use crate::context::Ctx;
 use crate::ds01::container_list::json;
@@ -48,12 +48,8 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
             format!("{RED}✗ Too many arguments{NC}\n\n{}", parse::help(&spec)),
         ));
     }
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     let request = Request {
         name: m.positional(0).map(str::to_string),

@@ -14,7 +14,7 @@
 //! asked whether the host pid existed inside the container's own pid
 //! namespace, which says nothing about whose process it is).
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::Ctx;
 use crate::ds01::container_list::mine::{self, Mine};
@@ -32,12 +32,8 @@ const NVIDIA_SMI_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool(NAME).map_err(|e| Failure::stderr(70, e))?;
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     if m.positional(1).is_some() {
         return Err(parse::refusal(&spec, "Too many arguments"));

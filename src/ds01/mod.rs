@@ -45,3 +45,18 @@ pub mod ssh_setup;
 pub mod user_setup;
 pub mod version;
 pub mod vscode_setup;
+
+/// The run a command line asks for, or None once the page it asked for
+/// (help, info) is printed: the command then ends with exit 0.
+pub fn run_or_page<T>(
+    ctx: &mut crate::context::Ctx,
+    parsed: crate::cli::ds01::Parsed<T>,
+) -> Option<T> {
+    match parsed {
+        crate::cli::ds01::Parsed::Help(page) => {
+            ctx.out(&page);
+            None
+        }
+        crate::cli::ds01::Parsed::Run(run) => Some(run),
+    }
+}

@@ -10,7 +10,7 @@ pub mod json;
 pub mod mine;
 mod render;
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec::{self, ToolSpec};
 use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
@@ -26,12 +26,8 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
             format!("{}{}", term::unknown_option(word), parse::help(&spec)),
         ));
     }
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     let (all, guided) = (m.flag("all"), m.flag("guided"));
     let engine = ctx.engine()?;

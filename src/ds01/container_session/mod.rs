@@ -22,7 +22,7 @@ mod shell;
 pub(crate) use shell::stop_keep_alive;
 mod texts;
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::Ctx;
 use crate::ds01::owned::{self, Owned, Which};
@@ -74,12 +74,8 @@ pub fn main(ctx: &mut Ctx, args: &[String], mode: Mode) -> Outcome {
         let text = format!("{RED}Too many arguments{NC}\n{}", parse::help(&spec));
         return Err(Failure::stdout(1, text));
     }
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     if !ctx.mode.silenced() {
         ctx.out("\n");

@@ -5,10 +5,10 @@
 //! and `-s` take the next word, the first other word is the project, later
 //! ones are dropped, and a page option ends the loop where it stands.
 
-use crate::cli::ds01::help;
+use crate::cli::ds01::{help, spec_page};
 use crate::cli::spec::ToolSpec;
 use crate::error::Failure;
-use crate::ui::ds01::{expand, NC, RED};
+use crate::ui::ds01::{NC, RED};
 
 /// The GPU the dev container asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,13 +54,8 @@ impl Default for Request {
     }
 }
 
-/// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
-    /// A page to print (exit 0).
-    Page(String),
-    Run(Request),
-}
+/// What the command line asks for: a page, or the request.
+pub type Parsed = crate::cli::ds01::Parsed<Request>;
 
 /// Parse `args`; a refusal carries what to print and the exit code.
 pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
@@ -77,8 +72,8 @@ pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
             "--full-gpu" => r.gpu = GpuMode::Full,
             "-p" => r.packages = next()?,
             "-s" => r.system = next()?,
-            "-h" | "--help" => return Ok(Parsed::Page(help(spec))),
-            "--info" | "--concepts" => return Ok(Parsed::Page(page(spec, &arg[2..]))),
+            "-h" | "--help" => return Ok(Parsed::Help(help(spec))),
+            "--info" | "--concepts" => return Ok(Parsed::Help(spec_page(spec, &arg[2..]))),
             a => {
                 if let Some((name, value)) = attached(a) {
                     store(&mut r, name, value);
@@ -123,13 +118,6 @@ fn store(r: &mut Request, name: &str, value: &str) {
 /// the help; exit 1.
 fn unknown(spec: &ToolSpec, arg: &str) -> Failure {
     Failure::stdout(1, format!("{RED}Unknown option: {arg}{NC}\n{}", help(spec)))
-}
-
-/// The spec's page `key` (`info`, `concepts`).
-fn page(spec: &ToolSpec, key: &str) -> String {
-    spec.pages
-        .get(key)
-        .map_or_else(|| help(spec), |text| expand(text))
 }
 
 #[cfg(test)]
@@ -197,11 +185,11 @@ mod tests {
             parse(&spec(), &args(&["-p"])).expect_err("silent"),
             Failure::exit(1)
         );
-        let Ok(Parsed::Page(info)) = parse(&spec(), &args(&["--info", "--bogus"])) else {
+        let Ok(Parsed::Help(info)) = parse(&spec(), &args(&["--info", "--bogus"])) else {
             panic!("info page");
         };
         assert!(info.contains("ds01: devcontainer init, the full reference"));
-        let Ok(Parsed::Page(concepts)) = parse(&spec(), &args(&["--concepts"])) else {
+        let Ok(Parsed::Help(concepts)) = parse(&spec(), &args(&["--concepts"])) else {
             panic!("concepts page");
         };
         assert!(concepts.contains("what a dev container is"));

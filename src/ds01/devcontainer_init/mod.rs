@@ -17,7 +17,7 @@ use crate::context::Ctx;
 use crate::ds01::image_create::base::base_image;
 use crate::error::{Failure, Outcome};
 use crate::ui::ds01::{self as term, expand, BOLD, CYAN, DIM, GREEN, NC, RED, YELLOW};
-use flags::{GpuMode, Parsed, Request};
+use flags::{GpuMode, Request};
 use std::fs;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
@@ -28,12 +28,8 @@ const DEFAULT_OUTPUT: &str = ".devcontainer/devcontainer.json";
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool("devcontainer-init").map_err(|e| Failure::stderr(70, e))?;
-    let request = match flags::parse(&spec, args)? {
-        Parsed::Page(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(r) => r,
+    let Some(request) = crate::ds01::run_or_page(ctx, flags::parse(&spec, args)?) else {
+        return Ok(0);
     };
     let mut w = Wizard {
         cwd: logical_cwd(ctx.env.get("PWD")),

@@ -28,13 +28,8 @@ pub struct Request {
     pub guided: bool,
 }
 
-/// What the command line asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
-    /// A page to print (exit 0).
-    Page(String),
-    Run(Request),
-}
+/// What the command line asks for: a page, or the request.
+pub type Parsed = crate::cli::ds01::Parsed<Request>;
 
 /// Parse `args`; a refusal carries the message and the help page.
 pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
@@ -56,9 +51,9 @@ pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
             "--project-dockerfile" => r.project_dockerfile = true,
             "--no-build" => r.no_build = true,
             "--guided" => r.guided = true,
-            "-h" | "--help" => return Ok(Parsed::Page(help(spec))),
-            "--info" => return Ok(Parsed::Page(info(spec))),
-            "--concepts" => return Ok(Parsed::Page(expand(CONCEPTS))),
+            "-h" | "--help" => return Ok(Parsed::Help(help(spec))),
+            "--info" => return Ok(Parsed::Help(info(spec))),
+            "--concepts" => return Ok(Parsed::Help(expand(CONCEPTS))),
             a if a.starts_with("--type=") => r.usecase = a["--type=".len()..].to_string(),
             a if a.starts_with("--dockerfile=") => {
                 r.dockerfile = a["--dockerfile=".len()..].to_string()
@@ -199,7 +194,7 @@ mod tests {
             .starts_with("\x1b[0;31mMultiple image names specified\x1b[0m\n\n"));
         // `--framework=X` was never a form the original knew.
         assert!(parse(&spec(), &args(&["--framework=x"])).is_err());
-        let Ok(Parsed::Page(page)) = parse(&spec(), &args(&["--info"])) else {
+        let Ok(Parsed::Help(page)) = parse(&spec(), &args(&["--info"])) else {
             panic!("page");
         };
         let flags: Vec<&str> = page

@@ -115,12 +115,9 @@ impl Choices {
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = crate::cli::spec::tool("image-create").map_err(|e| Failure::stderr(70, e))?;
-    match flags::parse(&spec, args)? {
-        flags::Parsed::Page(page) => {
-            ctx.out(&page);
-            Ok(0)
-        }
-        flags::Parsed::Run(request) => run(ctx, &request),
+    match crate::ds01::run_or_page(ctx, flags::parse(&spec, args)?) {
+        Some(request) => run(ctx, &request),
+        None => Ok(0),
     }
 }
 

@@ -16,7 +16,7 @@ mod render;
 mod rules;
 mod state;
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
@@ -50,12 +50,8 @@ struct Options {
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool(NAME).map_err(|e| Failure::stderr(70, e))?;
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     match m.positionals.as_slice() {
         [Some(word)] if word == "run" => {}

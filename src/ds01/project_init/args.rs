@@ -4,10 +4,10 @@
 //! ignored), a help option or an unknown option ends the loop where it
 //! stands.  The option names and pages are in `spec/ds01/project_init.yaml`.
 
-use crate::cli::ds01::help;
+use crate::cli::ds01::{help, spec_page};
 use crate::cli::spec::ToolSpec;
 use crate::error::Failure;
-use crate::ui::ds01::{expand, NC, RED};
+use crate::ui::ds01::{NC, RED};
 
 /// What the command line asks for.  Empty text means "not given", as the
 /// original's `[ -n "$X" ]` tests read it.
@@ -23,11 +23,7 @@ pub struct Request {
 }
 
 /// A page to print (exit 0), or the run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Parsed {
-    Page(String),
-    Run(Request),
-}
+pub type Parsed = crate::cli::ds01::Parsed<Request>;
 
 /// Parse `args`; a refusal carries what the original printed and exit 1.
 pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
@@ -38,8 +34,8 @@ pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
             "--quick" => r.quick = true,
             "--no-git" => r.no_git = true,
             "--blank" => r.blank = true,
-            "-h" | "--help" => return Ok(Parsed::Page(help(spec))),
-            "--info" | "--concepts" => return Ok(Parsed::Page(page(spec, &arg[2..]))),
+            "-h" | "--help" => return Ok(Parsed::Help(help(spec))),
+            "--info" | "--concepts" => return Ok(Parsed::Help(spec_page(spec, &arg[2..]))),
             a if a.starts_with("--type=") => r.kind = a["--type=".len()..].to_string(),
             a if a.starts_with("--desc=") => r.desc = a["--desc=".len()..].to_string(),
             a if a.starts_with('-') => {
@@ -61,13 +57,6 @@ pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
         ));
     }
     Ok(Parsed::Run(r))
-}
-
-/// The spec's page `key` (`info`, `concepts`), or the help when it has none.
-fn page(spec: &ToolSpec, key: &str) -> String {
-    spec.pages
-        .get(key)
-        .map_or_else(|| help(spec), |text| expand(text))
 }
 
 #[cfg(test)]
@@ -102,9 +91,9 @@ mod tests {
         assert_eq!(refused.code, 1);
         let quick = run(&["--quick"]).expect_err("no name");
         assert!(quick.stdout.contains("--quick requires a project name"));
-        assert!(matches!(run(&["--quick", "-h"]), Ok(Parsed::Page(_))));
+        assert!(matches!(run(&["--quick", "-h"]), Ok(Parsed::Help(_))));
         assert!(run(&["--bogus", "-h"]).is_err());
-        let Ok(Parsed::Page(info)) = run(&["--info"]) else {
+        let Ok(Parsed::Help(info)) = run(&["--info"]) else {
             panic!("info");
         };
         assert!(

@@ -25,7 +25,7 @@ use crate::ds01::image_create::dockerfile::Stamp;
 use crate::ds01::image_create::Builder;
 use crate::error::{Failure, Outcome};
 use crate::ui::ds01::{self as term, expand, BOLD, CYAN, DIM, GREEN, NC, RED, YELLOW};
-use args::{Parsed, Request};
+use args::Request;
 use std::path::{Path, PathBuf};
 use structure::Structure;
 
@@ -65,12 +65,9 @@ struct Flow {
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = crate::cli::spec::tool("project-init").map_err(|e| Failure::stderr(70, e))?;
-    match args::parse(&spec, args)? {
-        Parsed::Page(page) => {
-            ctx.out(&page);
-            Ok(0)
-        }
-        Parsed::Run(request) => run(ctx, &request),
+    match crate::ds01::run_or_page(ctx, args::parse(&spec, args)?) {
+        Some(request) => run(ctx, &request),
+        None => Ok(0),
     }
 }
 

@@ -10,7 +10,7 @@
 
 mod keys;
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::Ctx;
 use crate::error::{Failure, Outcome};
@@ -47,12 +47,8 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
         ctx.out(&parse::help(&spec));
         return Ok(0);
     }
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     let request = Request {
         force: m.flag("force"),

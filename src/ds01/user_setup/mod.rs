@@ -10,7 +10,7 @@ mod onboarding;
 mod pages;
 mod skills;
 
-use crate::cli::ds01::{self as parse, Parsed};
+use crate::cli::ds01 as parse;
 use crate::cli::spec;
 use crate::context::{Ctx, Prompter};
 use crate::ds01::ssh_setup::{self, whoami};
@@ -22,12 +22,8 @@ use std::path::Path;
 
 pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
     let spec = spec::tool("user-setup").map_err(|e| Failure::stderr(70, e))?;
-    let m = match parse::parse(&spec, args)? {
-        Parsed::Help(page) => {
-            ctx.out(&page);
-            return Ok(0);
-        }
-        Parsed::Run(m) => m,
+    let Some(m) = crate::ds01::run_or_page(ctx, parse::parse(&spec, args)?) else {
+        return Ok(0);
     };
     ctx.out(&expand(pages::LOGO));
     let skills = if m.flag("quick") {
