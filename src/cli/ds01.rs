@@ -55,7 +55,8 @@ pub fn parse(spec: &ToolSpec, args: &[String]) -> Result<Parsed, Failure> {
     Ok(Parsed::Run(m))
 }
 
-fn find<'s>(spec: &'s ToolSpec, name: &str) -> Option<&'s OptionSpec> {
+/// The option of `spec` named `name` exactly (`--all`, `-a`).
+pub fn find<'s>(spec: &'s ToolSpec, name: &str) -> Option<&'s OptionSpec> {
     spec.options
         .iter()
         .find(|o| o.names.iter().any(|n| n == name))

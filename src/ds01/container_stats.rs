@@ -93,10 +93,7 @@ fn watch(ctx: &mut Ctx, engine: &Engine, request: &Request) -> Outcome {
 fn too_many_names(spec: &ToolSpec, args: &[String]) -> bool {
     let mut names = 0;
     for arg in args {
-        let known = spec
-            .options
-            .iter()
-            .find(|o| o.names.iter().any(|n| n == arg));
+        let known = crate::cli::ds01::find(spec, arg);
         match known {
             Some(o) if o.action != spec::Action::Store => return false,
             Some(_) => {}

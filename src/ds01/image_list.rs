@@ -621,10 +621,7 @@ pub(crate) fn parse_command(
             Some((n, _)) if n.starts_with("--") => (n, true),
             _ => (arg.as_str(), false),
         };
-        let option = spec
-            .options
-            .iter()
-            .find(|o| o.names.iter().any(|n| n == name));
+        let option = crate::cli::ds01::find(spec, name);
         match option {
             Some(o) if o.action == spec::Action::Help => break,
             Some(o) if o.takes_value() && !attached => {

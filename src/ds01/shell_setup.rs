@@ -65,11 +65,7 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
 fn options(spec: &ToolSpec, args: &[String]) -> Result<Option<Options>, Failure> {
     let mut opts = Options::default();
     for arg in args {
-        let option = spec
-            .options
-            .iter()
-            .find(|o| o.names.iter().any(|n| n == arg));
-        let Some(option) = option else {
+        let Some(option) = crate::cli::ds01::find(spec, arg) else {
             let text = format!("{}{}", term::unknown_option(arg), parse::help(spec));
             return Err(Failure::stdout(1, text));
         };

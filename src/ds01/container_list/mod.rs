@@ -71,10 +71,7 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
 fn stray_word<'a>(spec: &ToolSpec, args: &'a [String]) -> Option<&'a str> {
     let mut rest = args.iter();
     while let Some(arg) = rest.next() {
-        let known = spec
-            .options
-            .iter()
-            .find(|o| o.names.iter().any(|n| n == arg));
+        let known = crate::cli::ds01::find(spec, arg);
         match known {
             Some(o) if o.action != spec::Action::Store => return None,
             Some(o) if o.takes_value() => {

@@ -66,11 +66,7 @@ pub fn main(ctx: &mut Ctx, args: &[String]) -> Outcome {
 fn flags(spec: &ToolSpec, args: &[String]) -> Result<Option<Flags>, Failure> {
     let mut f = Flags::default();
     for arg in args {
-        let option = spec
-            .options
-            .iter()
-            .find(|o| o.names.iter().any(|n| n == arg));
-        let Some(option) = option else {
+        let Some(option) = crate::cli::ds01::find(spec, arg) else {
             return Err(Failure::stdout(
                 1,
                 format!(

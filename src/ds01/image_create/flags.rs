@@ -87,11 +87,7 @@ pub fn info(spec: &ToolSpec) -> String {
     for (title, names) in groups {
         page.push_str(&expand(&format!("{{BOLD}}{title}:{{NC}}\n")));
         for name in names {
-            let Some(o) = spec
-                .options
-                .iter()
-                .find(|o| o.names.iter().any(|n| n == name))
-            else {
+            let Some(o) = crate::cli::ds01::find(spec, name) else {
                 continue;
             };
             let mut invocation = o.names.join(", ");
