@@ -17,8 +17,14 @@ use bollard::models::{ContainerInspectResponse, ContainerStateStatusEnum};
 /// Inspections in flight at once.
 const INSPECT_AT_ONCE: usize = 16;
 
+/// One tracked container: its inspection, and what the policy reads of it.
+pub struct Tracked {
+    inspect: ContainerInspectResponse,
+    container: Container,
+}
+
 /// Every tracked container, inspected (newest first).
-pub fn containers(engine: &Engine) -> Result<Vec<ContainerInspectResponse>, EngineError> {
+pub fn containers(engine: &Engine) -> Result<Vec<Tracked>, EngineError> {
     let ids: Vec<String> = engine
         .list_containers(true, &[], false)?
         .into_iter()
@@ -27,17 +33,17 @@ pub fn containers(engine: &Engine) -> Result<Vec<ContainerInspectResponse>, Engi
     let all = engine.inspect_containers(&ids, INSPECT_AT_ONCE)?;
     Ok(all
         .into_iter()
-        .filter(|r| {
-            let c = Container::from_inspect(r.clone());
-            c.is_tracked() && !protected(&c)
+        .map(|inspect| Tracked {
+            container: Container::from_inspect(inspect.clone()),
+            inspect,
         })
+        .filter(|t| t.container.is_tracked() && !protected(&t.container))
         .collect())
 }
 
 /// Whether any of them names GPU devices (the inventory is needed).
-pub fn any_devices(list: &[ContainerInspectResponse]) -> bool {
-    list.iter()
-        .any(|r| !Container::from_inspect(r.clone()).device_ids().is_empty())
+pub fn any_devices(list: &[Tracked]) -> bool {
+    list.iter().any(|t| !t.container.device_ids().is_empty())
 }
 
 /// Marked protected or monitoring, or a monitoring-stack container:
@@ -50,8 +56,8 @@ fn protected(c: &Container) -> bool {
 
 /// The facts of one container; the keep marker is asked of the engine
 /// for containers that are not running (the only ones ever removed).
-pub fn facts(engine: &Engine, r: &ContainerInspectResponse, inventory: &Inventory) -> Facts {
-    let c = Container::from_inspect(r.clone());
+pub fn facts(engine: &Engine, t: &Tracked, inventory: &Inventory) -> Facts {
+    let (r, c) = (&t.inspect, &t.container);
     let phase = phase(r);
     let keep = match phase {
         Phase::Created { .. } | Phase::Exited { .. } => {
@@ -67,9 +73,9 @@ pub fn facts(engine: &Engine, r: &ContainerInspectResponse, inventory: &Inventor
         id: r.id.clone().unwrap_or_default(),
         name: c.name.clone(),
         owner: c.owner(),
-        kind: kind(&c),
+        kind: kind(c),
         phase,
-        gpus: gpus(&c, inventory),
+        gpus: gpus(c, inventory),
         keep,
     }
 }
